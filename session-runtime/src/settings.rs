@@ -1,0 +1,342 @@
+//! Every setting of the Session Bundle, with its defaults, as one runtime value.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::codec::SerializationFormat;
+use crate::id::ID_LENGTH_RANGE;
+
+/// The store sessions live in (`session_type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SessionType {
+    /// No store: reads see an empty session, writes are errors (the seed's default).
+    #[default]
+    Null,
+    /// Redis or Redis Cluster (feature `redis`).
+    Redis,
+    /// memcached (feature `memcached`).
+    Memcached,
+    /// Files in `session_file_dir`, in cachelib's layout.
+    Filesystem,
+    /// MongoDB (feature `mongodb`).
+    Mongodb,
+    /// SQL through diesel (features `postgres`, `sqlite`, `mysql`).
+    Sqlalchemy,
+}
+
+impl SessionType {
+    /// Parses the names the seed uses (`"sql"` is an alias of `"sqlalchemy"`).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Some(match name {
+            "null" => SessionType::Null,
+            "redis" => SessionType::Redis,
+            "memcached" => SessionType::Memcached,
+            "filesystem" => SessionType::Filesystem,
+            "mongodb" => SessionType::Mongodb,
+            "sqlalchemy" | "sql" => SessionType::Sqlalchemy,
+            _ => return None,
+        })
+    }
+
+    /// The seed's name for this type.
+    pub fn name(self) -> &'static str {
+        match self {
+            SessionType::Null => "null",
+            SessionType::Redis => "redis",
+            SessionType::Memcached => "memcached",
+            SessionType::Filesystem => "filesystem",
+            SessionType::Mongodb => "mongodb",
+            SessionType::Sqlalchemy => "sqlalchemy",
+        }
+    }
+}
+
+/// The cookie's `SameSite` attribute (`session_cookie_samesite`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SameSite {
+    /// `SameSite=Lax` (recommended).
+    Lax,
+    /// `SameSite=Strict`.
+    Strict,
+    /// `SameSite=None`; browsers require `Secure` with it.
+    None,
+}
+
+/// The hash that names session files (cachelib >= 0.16 uses sha256, older versions md5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FileNameHash {
+    /// hex sha256 of the key (cachelib >= 0.16, the default).
+    #[default]
+    Sha256,
+    /// hex md5 of the key (cachelib <= 0.15).
+    Md5,
+}
+
+/// A secret key; its bytes never appear in `Debug` output.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretKey(Vec<u8>);
+
+impl SecretKey {
+    /// The key's bytes (a `str` key is used as UTF-8, as Python does).
+    pub fn new(key: impl Into<Vec<u8>>) -> Self {
+        SecretKey(key.into())
+    }
+
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl From<String> for SecretKey {
+    fn from(s: String) -> Self {
+        SecretKey(s.into_bytes())
+    }
+}
+
+impl From<&str> for SecretKey {
+    fn from(s: &str) -> Self {
+        SecretKey(s.as_bytes().to_vec())
+    }
+}
+
+impl fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretKey(REDACTED)")
+    }
+}
+
+/// Every setting of the Session Bundle, lowercased, with the seed's defaults.
+///
+/// `#[session_config]` fills one in from checked literals and runtime fields; by hand, start from
+/// `Settings::default()` and assign fields. [`Settings::validate`] checks what the macro checks at
+/// compile time, for values that only exist at run time.
+///
+/// ```
+/// use session_runtime::{Settings, SessionType};
+/// let mut s = Settings::default();
+/// s.session_type = SessionType::Filesystem;
+/// s.session_cookie_secure = true;
+/// assert!(s.validate().is_ok());
+/// ```
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Settings {
+    /// Which store holds sessions. Default: `Null`.
+    pub session_type: SessionType,
+    /// Cookie name. Default: `"session"`.
+    pub session_cookie_name: String,
+    /// Cookie `Domain`. Default: none (host-only).
+    pub session_cookie_domain: Option<String>,
+    /// Cookie `Path`. Default: none, which means `"/"`.
+    pub session_cookie_path: Option<String>,
+    /// Cookie `HttpOnly`. Default: true.
+    pub session_cookie_httponly: bool,
+    /// Cookie `Secure`. Default: false.
+    pub session_cookie_secure: bool,
+    /// Cookie `SameSite`. Default: none.
+    pub session_cookie_samesite: Option<SameSite>,
+    /// Storage TTL of every session and cookie lifetime of permanent ones. Default: 31 days.
+    pub permanent_session_lifetime: Duration,
+    /// Refresh the TTL (and a permanent session's cookie) on every request. Default: true.
+    pub session_refresh_each_request: bool,
+    /// New sessions are permanent (`_permanent = true`). Default: true.
+    pub session_permanent: bool,
+    /// Sign the session id in the cookie, itsdangerous-style. Default: false.
+    pub session_use_signer: bool,
+    /// The key that signs the cookie. Default: none; required by `session_use_signer`.
+    pub secret_key: Option<SecretKey>,
+    /// Old keys that still verify cookies during a rotation, newest first. Default: none.
+    pub secret_key_fallbacks: Vec<SecretKey>,
+    /// Prefix of every store key. Default: `"session:"`.
+    pub session_key_prefix: String,
+    /// Random bytes in a session id, 16..=64. Default: 32 (43 characters).
+    pub session_id_length: usize,
+    /// How sessions are written. Default: msgpack (the filesystem store always pickles).
+    pub session_serialization_format: SerializationFormat,
+    /// Redis URL, or several comma-separated node URLs for Redis Cluster.
+    /// Default: `redis://127.0.0.1:6379`.
+    pub session_redis: String,
+    /// memcached servers, comma-separated. Default: `memcache://127.0.0.1:11211`.
+    pub session_memcached: String,
+    /// Directory of session files. Default: `./flask_sessions`.
+    pub session_file_dir: PathBuf,
+    /// Files kept before pruning; 0 turns pruning off. Default: 500.
+    pub session_file_threshold: usize,
+    /// Mode of session files. Default: 0o600.
+    pub session_file_mode: u32,
+    /// Hash naming session files. Default: sha256 (cachelib >= 0.16).
+    pub session_file_name_hash: FileNameHash,
+    /// MongoDB URL. Default: `mongodb://127.0.0.1:27017`.
+    pub session_mongodb: String,
+    /// MongoDB database. Default: `"flask_session"`.
+    pub session_mongodb_db: String,
+    /// MongoDB collection. Default: `"sessions"`.
+    pub session_mongodb_collect: String,
+    /// Database URL of the SQL store. Default: none; required by `sqlalchemy`.
+    pub session_sqlalchemy: Option<String>,
+    /// Table of the default SQL model. Default: `"flask_sessions"`.
+    pub session_sqlalchemy_table: String,
+    /// Sweep expired sessions about once every N requests. Default: none.
+    pub session_cleanup_n_requests: Option<u64>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            session_type: SessionType::Null,
+            session_cookie_name: "session".into(),
+            session_cookie_domain: None,
+            session_cookie_path: None,
+            session_cookie_httponly: true,
+            session_cookie_secure: false,
+            session_cookie_samesite: None,
+            permanent_session_lifetime: Duration::from_secs(31 * 86_400),
+            session_refresh_each_request: true,
+            session_permanent: true,
+            session_use_signer: false,
+            secret_key: None,
+            secret_key_fallbacks: Vec::new(),
+            session_key_prefix: "session:".into(),
+            session_id_length: 32,
+            session_serialization_format: SerializationFormat::Msgpack,
+            session_redis: "redis://127.0.0.1:6379".into(),
+            session_memcached: "memcache://127.0.0.1:11211".into(),
+            session_file_dir: PathBuf::from("flask_sessions"),
+            session_file_threshold: 500,
+            session_file_mode: 0o600,
+            session_file_name_hash: FileNameHash::Sha256,
+            session_mongodb: "mongodb://127.0.0.1:27017".into(),
+            session_mongodb_db: "flask_session".into(),
+            session_mongodb_collect: "sessions".into(),
+            session_sqlalchemy: None,
+            session_sqlalchemy_table: "flask_sessions".into(),
+            session_cleanup_n_requests: None,
+        }
+    }
+}
+
+/// A setting whose value cannot work, found at run time (the macro finds literal ones at
+/// compile time).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettingsError {
+    /// The setting at fault.
+    pub setting: &'static str,
+    /// What is wrong and how to fix it.
+    pub message: String,
+}
+
+impl fmt::Display for SettingsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}`: {}", self.setting, self.message)
+    }
+}
+
+impl std::error::Error for SettingsError {}
+
+impl Settings {
+    /// Checks the rules `#[session_config]` enforces at compile time, on run-time values.
+    pub fn validate(&self) -> Result<(), SettingsError> {
+        let err = |setting, message: &str| Err(SettingsError { setting, message: message.into() });
+        let name = &self.session_cookie_name;
+        if name.is_empty() || !name.bytes().all(is_cookie_name_byte) {
+            return err("session_cookie_name", "a cookie name is a non-empty token: letters, digits and !#$%&'*+-.^_`|~");
+        }
+        if let Some(path) = &self.session_cookie_path {
+            if !path.starts_with('/') || path.bytes().any(|b| b == b';' || b.is_ascii_control()) {
+                return err("session_cookie_path", "a cookie path starts with \"/\" and holds no `;`");
+            }
+        }
+        if let Some(domain) = &self.session_cookie_domain {
+            if domain.is_empty() || domain.bytes().any(|b| b == b';' || b.is_ascii_whitespace() || b.is_ascii_control()) {
+                return err("session_cookie_domain", "a cookie domain is a host name such as \"example.com\"");
+            }
+        }
+        if self.session_cookie_samesite == Some(SameSite::None) && !self.session_cookie_secure {
+            return err("session_cookie_samesite", "browsers drop `SameSite=None` cookies that are not `Secure`; set session_cookie_secure = true");
+        }
+        if name.starts_with("__Host-")
+            && (!self.session_cookie_secure
+                || self.session_cookie_domain.is_some()
+                || self.session_cookie_path.as_deref().is_some_and(|p| p != "/"))
+        {
+            return err("session_cookie_name", "a `__Host-` cookie needs session_cookie_secure = true, no domain and path \"/\"");
+        }
+        if name.starts_with("__Secure-") && !self.session_cookie_secure {
+            return err("session_cookie_name", "a `__Secure-` cookie needs session_cookie_secure = true");
+        }
+        if self.permanent_session_lifetime.as_secs() == 0 {
+            return err("permanent_session_lifetime", "a lifetime under one second would expire every session at once");
+        }
+        if self.session_use_signer && self.secret_key.as_ref().is_none_or(|k| k.bytes().is_empty()) {
+            return err("secret_key", "session_use_signer = true needs a non-empty secret_key");
+        }
+        if !ID_LENGTH_RANGE.contains(&self.session_id_length) {
+            return err("session_id_length", "give between 16 and 64 bytes of entropy (32 is Flask's default)");
+        }
+        if self.session_file_mode > 0o777 || self.session_file_mode & 0o600 != 0o600 {
+            return err("session_file_mode", "the owner must read and write the files, and the mode is at most 0o777 (e.g. 0o600)");
+        }
+        if self.session_cleanup_n_requests == Some(0) {
+            return err("session_cleanup_n_requests", "give a positive number of requests, or leave it unset");
+        }
+        Ok(())
+    }
+
+    /// The cookie path: `session_cookie_path` or `"/"`.
+    pub fn cookie_path(&self) -> &str {
+        self.session_cookie_path.as_deref().unwrap_or("/")
+    }
+}
+
+/// RFC 6265 token characters.
+fn is_cookie_name_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seed_defaults() {
+        let s = Settings::default();
+        assert_eq!(s.session_type, SessionType::Null);
+        assert_eq!(s.session_cookie_name, "session");
+        assert_eq!(s.cookie_path(), "/");
+        assert!(s.session_cookie_httponly && !s.session_cookie_secure);
+        assert_eq!(s.permanent_session_lifetime.as_secs(), 2_678_400);
+        assert!(s.session_refresh_each_request && s.session_permanent && !s.session_use_signer);
+        assert_eq!(s.session_key_prefix, "session:");
+        assert_eq!(s.session_id_length, 32);
+        assert_eq!(s.session_file_threshold, 500);
+        assert_eq!(s.session_file_mode, 0o600);
+        assert_eq!(s.session_sqlalchemy_table, "flask_sessions");
+        assert_eq!((s.session_mongodb_db.as_str(), s.session_mongodb_collect.as_str()), ("flask_session", "sessions"));
+        assert!(s.validate().is_ok());
+    }
+
+    #[test]
+    fn validation_names_the_setting() {
+        let check = |f: fn(&mut Settings), setting: &str| {
+            let mut s = Settings::default();
+            f(&mut s);
+            assert_eq!(s.validate().unwrap_err().setting, setting);
+        };
+        check(|s| s.session_cookie_name = "bad name".into(), "session_cookie_name");
+        check(|s| s.session_cookie_path = Some("app".into()), "session_cookie_path");
+        check(|s| s.session_cookie_samesite = Some(SameSite::None), "session_cookie_samesite");
+        check(|s| s.session_cookie_name = "__Host-id".into(), "session_cookie_name");
+        check(|s| s.session_cookie_name = "__Secure-id".into(), "session_cookie_name");
+        check(|s| s.session_use_signer = true, "secret_key");
+        check(|s| s.session_id_length = 8, "session_id_length");
+        check(|s| s.session_file_mode = 0o400, "session_file_mode");
+        check(|s| s.session_file_mode = 0o1600, "session_file_mode");
+        check(|s| s.permanent_session_lifetime = Duration::ZERO, "permanent_session_lifetime");
+    }
+
+    #[test]
+    fn secret_key_is_redacted() {
+        assert_eq!(format!("{:?}", SecretKey::from("hunter2")), "SecretKey(REDACTED)");
+    }
+}
