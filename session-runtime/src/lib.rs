@@ -4,14 +4,19 @@
 #![deny(missing_docs)]
 
 pub mod codec;
+mod data;
 mod expiry;
 mod id;
 mod map;
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
 mod settings;
 mod signer;
 pub mod store;
 
 pub use codec::SerializationFormat;
+pub use data::SessionData;
 pub use expiry::{parse_lifetime, Expiry};
 pub use id::SessionId;
 pub use map::{SessionMap, PERMANENT_KEY};
@@ -19,3 +24,7 @@ pub use rmpv::Value;
 pub use settings::{FileNameHash, SameSite, SecretKey, SessionType, Settings, SettingsError};
 pub use signer::Signer;
 pub use store::{SessionStore, StoreError};
+
+#[cfg(feature = "macros")]
+pub use session_macros::{session_config, SessionData};
+
