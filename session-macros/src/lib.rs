@@ -6,6 +6,7 @@
 mod config;
 mod ctxt;
 mod data;
+mod respan;
 
 use proc_macro::TokenStream;
 

@@ -30,6 +30,7 @@ pub trait FieldValue<T> {
 
 macro_rules! field_value {
     ($($setting:ty => { $($field:ty => |$v:ident| $conv:expr;)* })*) => {$($(
+        #[diagnostic::do_not_recommend]
         impl FieldValue<$setting> for $field {
             fn to_setting(&self) -> $setting {
                 let $v = self;
@@ -140,12 +141,29 @@ pub const fn require_mongodb<F: MongodbFeature>() {}
 /// Fails to compile unless a SQL feature is on.
 pub const fn require_sql<F: SqlFeature>() {}
 
+/// What `#[session(default)]` needs of a field type; spanned on `default` by the derive.
+#[diagnostic::on_unimplemented(
+    message = "`#[session(default)]` needs `Default` for `{Self}`",
+    label = "a missing key reads as `Default::default()`",
+    note = "implement or derive `Default` for `{Self}`, or remove `#[session(default)]` to read a missing key as `None`"
+)]
+pub trait DefaultValue {}
+#[diagnostic::do_not_recommend]
+impl<T: Default> DefaultValue for T {}
+
 /// Checks `session_sqlalchemy_model = T`. Until the SQL store lands every type passes; then this
 /// becomes `pub const fn require_session_model<T: crate::store::sql::SessionModel>() {}`.
 pub const fn require_session_model<T: ?Sized>() {}
 
-/// Checks `session_data = T`.
-pub const fn require_session_data<T: SessionData>() {}
+/// What a `#[derive(SessionData)]` field type needs; spanned on the field by the derive.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be stored in a session",
+    label = "a session field needs `serde::Serialize` and `serde::Deserialize`",
+    note = "derive them: `#[derive(serde::Serialize, serde::Deserialize)]`; a session value owns its data (`String`, not `&str`)"
+)]
+pub trait SessionValue {}
+#[diagnostic::do_not_recommend]
+impl<T: serde::Serialize + serde::de::DeserializeOwned> SessionValue for T {}
 
 /// `FromRequestParts` for a `#[derive(SessionData)]` handle, when the `axum` feature is on; the
 /// feature is the runtime's, so the check happens here rather than in generated code.

@@ -11,6 +11,8 @@ pub(crate) struct Config<'a> {
     pub(crate) item: &'a ItemStruct,
     pub(crate) attrs: ConfigAttrs,
     pub(crate) fields: Vec<Field<'a>>,
+    /// Some field is not a setting (and was reported).
+    pub(crate) unknown_fields: bool,
 }
 
 /// A field of the struct: a setting given at run time.
@@ -26,7 +28,7 @@ impl<'a> Config<'a> {
         if !item.generics.params.is_empty() {
             cx.error_spanned_by(&item.generics, "a `#[session_config]` struct cannot be generic; give its fields concrete types");
         }
-        let fields = match &item.fields {
+        let fields: Vec<Field<'a>> = match &item.fields {
             Fields::Named(named) => named.named.iter().filter_map(|f| Field::from_ast(cx, f)).collect(),
             Fields::Unit => Vec::new(),
             Fields::Unnamed(unnamed) => {
@@ -34,7 +36,8 @@ impl<'a> Config<'a> {
                 Vec::new()
             }
         };
-        Config { item, attrs, fields }
+        let unknown_fields = fields.len() < item.fields.len();
+        Config { item, attrs, fields, unknown_fields }
     }
 
     /// The field giving `name` at run time, if any.
@@ -49,7 +52,7 @@ impl<'a> Field<'a> {
         let name = ident.to_string();
         let Some(setting) = table::setting(name.trim_start_matches("r#")) else {
             let hint = suggestion(&name, table::setting_names());
-            cx.error_spanned_by(ident, format!("field `{name}` is not a setting{hint}; every field of a `#[session_config]` struct gives the setting of the same name at run time"));
+            cx.error_spanned_by(ident, format!("field `{name}` is not a setting; each field of a `#[session_config]` struct gives the setting of the same name at run time{hint}"));
             return None;
         };
         if setting.ty == Ty::Model {

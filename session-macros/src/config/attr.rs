@@ -68,6 +68,8 @@ pub(crate) struct ConfigAttrs {
     pub(crate) session_cleanup_n_requests: Option<Sp<u64>>,
     pub(crate) session_data: Option<Sp<Path>>,
     pub(crate) krate: Option<Sp<Path>>,
+    /// `secret_key = "..."` was given (and reported).
+    pub(crate) secret_key_literal: bool,
 }
 
 impl ConfigAttrs {
@@ -152,10 +154,10 @@ impl ConfigAttrs {
             SESSION_DATA => self.session_data = path(cx, k, v),
             // crate = ::my_reexport::session_runtime
             CRATE => self.krate = path(cx, k, v),
-            "secret_key" | "secret_key_fallbacks" => cx.error_spanned_by(
-                &key,
-                format!("`{key}` is never accepted as a literal in source; declare a field `{key}` on the struct and fill it at run time, e.g. from an environment variable"),
-            ),
+            "secret_key" | "secret_key_fallbacks" => {
+                self.secret_key_literal = true;
+                cx.error_spanned_by(&key, format!("`{key}` is never accepted as a literal in source; declare a field `{key}: String` on the struct and fill it at run time, e.g. from an environment variable"));
+            }
             other => {
                 let names = table::setting_names().chain([SESSION_DATA, CRATE]);
                 cx.error_spanned_by(&key, format!("unknown setting `{other}`{}", suggestion(other, names)));
@@ -375,6 +377,7 @@ impl ConfigAttrs {
             session_cleanup_n_requests,
             session_data: _,
             krate: _,
+            secret_key_literal: _,
         } = self;
         macro_rules! keys {
             ($($slot:ident),*) => { [$($slot.as_ref().map(|s| &s.key)),*].into_iter().flatten().collect() };

@@ -78,7 +78,9 @@ fn check_table_and_model(cx: &Ctxt, cont: &Config<'_>) {
 /// A signed cookie needs a key, which is never a literal.
 fn check_signer_has_secret(cx: &Ctxt, cont: &Config<'_>) {
     if let Some(signer) = &cont.attrs.session_use_signer {
-        if signer.value && cont.field("secret_key").is_none() {
+        // A `secret_key` literal or a misspelt field was already reported, with a better hint.
+        let reported = cont.attrs.secret_key_literal || cont.unknown_fields;
+        if signer.value && cont.field("secret_key").is_none() && !reported {
             cx.error_at(signer.span, "`session_use_signer = true` needs a secret key: add a field `secret_key: String` to the struct and fill it at run time, e.g. from an environment variable");
         }
     }
@@ -169,12 +171,12 @@ fn check_file_mode(cx: &Ctxt, cont: &Config<'_>) {
     let Some(mode) = &cont.attrs.session_file_mode else { return };
     if mode.value > 0o777 || mode.value & 0o600 != 0o600 {
         let digits = mode.value.to_string();
-        let hint = if digits.len() == 3 && digits.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
+        let hint = if mode.value > 0o777 && digits.len() == 3 && digits.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
             format!("; write it in octal: `0o{digits}`")
         } else {
             "; the owner must read and write the files and the mode is at most 0o777, e.g. `0o600`".to_owned()
         };
-        cx.error_at(mode.span, format!("bad `session_file_mode` {:#o}{hint}", mode.value));
+        cx.error_at(mode.span, format!("bad `session_file_mode` {:#o} ({} in decimal){hint}", mode.value, mode.value));
     }
 }
 

@@ -3,11 +3,11 @@
 
 use proc_macro2::{Literal, Span, TokenStream};
 use quote::{quote, quote_spanned};
-use syn::Path;
 
 use super::ast::{Config, Field};
 use super::attr::{ConfigAttrs, FileHash, Format, SameSite, Sp};
 use super::table::{Backend, Ty};
+use crate::respan::respan;
 
 pub(crate) fn krate(cont: &Config<'_>) -> TokenStream {
     match &cont.attrs.krate {
@@ -31,7 +31,7 @@ pub(crate) fn expand(cont: &Config<'_>) -> TokenStream {
     };
     let into_layer_body = quote!(#krate::Settings::into_layer(self.settings()).await);
     let layer_with_store_body = quote!(#krate::SessionLayer::new(store, self.settings()));
-    let data_body = quote!(#krate::SessionData::handle(session));
+    let data_body = quote!(::core::convert::From::from(session));
     let methods = methods(cont, &krate, settings_body, into_layer_body, layer_with_store_body, data_body);
     let requirements = requirements(cont, &krate);
     let item = cont.item;
@@ -63,10 +63,12 @@ fn methods(
     let vis = &cont.item.vis;
     let ident = &cont.item.ident;
     let data = cont.attrs.session_data.as_ref().map(|data| {
-        let path = &data.value;
+        // Spanned on the path, so a type that is not `SessionData` is reported there, once.
+        let data_path = &data.value;
+        let handle = respan(quote!(<#data_path as #krate::SessionData>::Handle), data.span);
         quote! {
             /// The typed handle of this configuration's session data over `session`.
-            #vis fn data(session: #krate::Session) -> <#path as #krate::SessionData>::Handle {
+            #vis fn data(session: #krate::Session) -> #handle {
                 #data_body
             }
         }
@@ -164,6 +166,7 @@ fn literal_assignments(attrs: &ConfigAttrs, krate: &TokenStream) -> Vec<TokenStr
         session_cleanup_n_requests,
         session_data: _,
         krate: _,
+        secret_key_literal: _,
     } = attrs;
     let string = |s: &Sp<String>| {
         let lit = Literal::string(&s.value);
@@ -273,18 +276,13 @@ fn requirements(cont: &Config<'_>, krate: &TokenStream) -> Vec<TokenStream> {
         };
         if let Some(require) = require {
             let require = syn::Ident::new(require, t.span);
-            out.push(quote_spanned!(t.span=> #krate::__private::#require::<#krate::__private::Features>();));
+            out.push(respan(quote!(#krate::__private::#require::<#krate::__private::Features>();), t.span));
         }
     }
-    let mut require_type = |path: &Path, span: Span, check: &str| {
-        let check = syn::Ident::new(check, span);
-        out.push(quote_spanned!(span=> #krate::__private::#check::<#path>();));
-    };
-    if let Some(data) = &cont.attrs.session_data {
-        require_type(&data.value, data.span, "require_session_data");
-    }
+    // `session_data` is checked by the signature of the generated `data` method.
     if let Some(model) = &cont.attrs.session_sqlalchemy_model {
-        require_type(&model.value, model.span, "require_session_model");
+        let path = &model.value;
+        out.push(respan(quote!(#krate::__private::require_session_model::<#path>();), model.span));
     }
     out
 }

@@ -26,7 +26,8 @@ impl<'a> Data<'a> {
     pub(crate) fn from_ast(cx: &Ctxt, input: &'a DeriveInput) -> Option<Data<'a>> {
         attr::check_container(cx, &input.attrs);
         if !input.generics.params.is_empty() {
-            cx.error_spanned_by(&input.generics, "`#[derive(SessionData)]` does not support generic structs; give the fields concrete types");
+            cx.error_spanned_by(&input.generics, "`#[derive(SessionData)]` does not support generic structs; give the fields owned, concrete types");
+            return None;
         }
         let named = match &input.data {
             SynData::Struct(s) => match &s.fields {
@@ -55,6 +56,14 @@ impl<'a> Field<'a> {
     fn from_ast(cx: &Ctxt, field: &'a syn::Field) -> Option<Field<'a>> {
         let ident = field.ident.as_ref()?;
         let attrs = FieldAttrs::from_attrs(cx, &field.attrs);
+        if let Type::Reference(reference) = &field.ty {
+            let owned = match &*reference.elem {
+                Type::Path(p) if p.path.is_ident("str") => "`String`".to_owned(),
+                Type::Slice(s) => format!("`Vec<{}>`", quote::ToTokens::to_token_stream(&s.elem)),
+                _ => "an owned type".to_owned(),
+            };
+            cx.error_spanned_by(&field.ty, format!("a session field owns its value, read back from the store; use {owned} instead of a reference"));
+        }
         let (key, key_span) = match &attrs.rename {
             Some(lit) => (lit.value(), lit.span()),
             None => (ident.to_string().trim_start_matches("r#").to_owned(), ident.span()),

@@ -26,7 +26,11 @@ impl FieldAttrs {
                 };
                 if key == RENAME {
                     // #[session(rename = "_user_id")]
-                    let lit: LitStr = meta.value()?.parse()?;
+                    let value: Expr = meta.value()?.parse()?;
+                    let Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(lit), .. }) = value else {
+                        cx.error_spanned_by(&value, "`rename` takes the session key as a string, e.g. `#[session(rename = \"_user_id\")]`");
+                        return Ok(());
+                    };
                     if out.rename.is_some() {
                         cx.error_spanned_by(&key, "duplicate `rename`; give a field one session key");
                     }

@@ -2,12 +2,13 @@
 //! field, the `SessionData` impl and the axum extractor.
 
 use proc_macro2::{Literal, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
+use quote::{format_ident, quote};
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{GenericArgument, PathArguments, Type};
 
 use super::ast::{Data, Field};
+use crate::respan::respan;
 
 const KRATE: fn() -> TokenStream = || quote!(::session_runtime);
 
@@ -114,9 +115,15 @@ fn field_methods(cont: &Data<'_>, field: &Field<'_>, handle: &syn::Ident, stub: 
     // The bounds are written once per field, spanned on its type (or on `default`), so a type
     // that cannot be stored is reported once, there, and not in every method.
     let bounds = (!stub).then(|| {
+        let value = respan(quote!(#ty: #krate::__private::SessionValue,), ty.span());
+        // Higher-ranked, so rustc checks it where a method is used rather than here: the
+        // bodies need it, and the `SessionValue` bound above already reported a missing impl.
         let serde = quote!(#krate::__private::serde);
-        let value = quote_spanned!(ty.span()=> #ty: #serde::Serialize + #serde::de::DeserializeOwned,);
-        let default = default.as_ref().map(|d| quote_spanned!(d.span()=> #ty: ::core::default::Default,));
+        let value = quote!(#value for<'__a> #ty: #serde::Serialize + #serde::de::DeserializeOwned,);
+        let default = default.as_ref().map(|d| {
+            let marker = respan(quote!(#ty: #krate::__private::DefaultValue,), d.span());
+            quote!(#marker for<'__a> #ty: ::core::default::Default,)
+        });
         quote!(where #value #default)
     });
     let docs = [
