@@ -394,3 +394,32 @@ impl ConfigAttrs {
         )
     }
 }
+
+#[cfg(test)]
+mod dispatch_tests {
+    use quote::quote;
+
+    use super::super::table::{Ty, SETTINGS};
+    use super::ConfigAttrs;
+    use crate::ctxt::Ctxt;
+
+    /// Every setting of the table has a branch in `ConfigAttrs::set`.
+    #[test]
+    fn every_setting_is_parsed() {
+        for setting in SETTINGS {
+            let name = syn::Ident::new(setting.name, proc_macro2::Span::call_site());
+            let value = match setting.ty {
+                Ty::Bool => quote!(true),
+                Ty::Duration | Ty::Usize | Ty::U32 | Ty::OptU64 => quote!(32),
+                Ty::Model => quote!(Model),
+                _ => quote!("x"),
+            };
+            let cx = Ctxt::new();
+            ConfigAttrs::from_args(&cx, quote!(#name = #value));
+            if let Err(err) = cx.check() {
+                let msg = err.to_string();
+                assert!(!msg.contains("unknown setting"), "{}: {msg}", setting.name);
+            }
+        }
+    }
+}
