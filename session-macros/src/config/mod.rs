@@ -5,6 +5,7 @@ mod attr;
 mod check;
 mod expand;
 mod table;
+mod value;
 
 use proc_macro2::TokenStream;
 use syn::ItemStruct;
