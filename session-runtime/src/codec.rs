@@ -41,7 +41,7 @@ pub struct EncodeError {
 }
 
 impl DecodeError {
-    fn new(reason: impl fmt::Display) -> Self {
+    pub(crate) fn new(reason: impl fmt::Display) -> Self {
         DecodeError { reason: reason.to_string() }
     }
 }

@@ -19,3 +19,16 @@ pub use rmpv::Value;
 pub use settings::{FileNameHash, SameSite, SecretKey, SessionType, Settings, SettingsError};
 pub use signer::Signer;
 pub use store::{SessionStore, StoreError};
+pub use error::{Error, SessionError};
+pub use layer::{ResponseFuture, SessionLayer, SessionService};
+pub use session::Session;
+
+mod cookie;
+mod error;
+#[cfg(feature = "axum")]
+mod extract;
+mod layer;
+mod session;
+
+#[cfg(feature = "axum")]
+pub use extract::MissingSessionLayer;
