@@ -81,10 +81,51 @@ struct State {
     id: Option<SessionId>,
     data: SessionMap,
     modified: bool,
+    /// This request's changes in order, replayed onto the stored session when
+    /// `session_merge_on_save` is on.
+    ops: Vec<Op>,
     /// The store already moved the TTL while loading.
     refreshed: bool,
     /// Entries to delete when the response goes out (after `regenerate` or `destroy`).
     stale: Vec<SessionId>,
+}
+
+/// One change a handler made, kept to replay it onto a newer copy of the session.
+#[derive(Debug, Clone)]
+enum Op {
+    Set(String),
+    Remove(String),
+    Clear,
+    ClearAll,
+}
+
+impl State {
+    fn record(&mut self, op: Op) {
+        self.modified = true;
+        self.ops.push(op);
+    }
+
+    /// This request's changes applied to `base`, the session as another request left it.
+    fn replay_onto(&self, mut base: SessionMap) -> SessionMap {
+        for op in &self.ops {
+            match op {
+                Op::Set(key) => match self.data.get(key) {
+                    Some(v) => {
+                        base.insert(key.clone(), v.clone());
+                    }
+                    None => {
+                        base.remove(key);
+                    }
+                },
+                Op::Remove(key) => {
+                    base.remove(key);
+                }
+                Op::Clear => base.clear(),
+                Op::ClearAll => base.clear_all(),
+            }
+        }
+        base
+    }
 }
 
 /// What the layer adds to the response.
@@ -123,7 +164,9 @@ impl Session {
             .data
             .insert_as(key, value)
             .map_err(|source| SessionError::Encode { key: key.into(), source })?;
-        st.modified |= changed;
+        if changed {
+            st.record(Op::Set(key.into()));
+        }
         Ok(())
     }
 
@@ -132,7 +175,7 @@ impl Session {
         let mut st = self.writable_state().await?;
         if st.data.get(key) != Some(&value) {
             st.data.insert(key, value);
-            st.modified = true;
+            st.record(Op::Set(key.into()));
         }
         Ok(())
     }
@@ -150,7 +193,9 @@ impl Session {
     pub async fn remove_value(&self, key: &str) -> Result<Option<Value>, SessionError> {
         let mut st = self.writable_state().await?;
         let old = st.data.remove(key);
-        st.modified |= old.is_some();
+        if old.is_some() {
+            st.record(Op::Remove(key.into()));
+        }
         Ok(old)
     }
 
@@ -159,7 +204,7 @@ impl Session {
     pub async fn clear(&self) -> Result<(), SessionError> {
         let mut st = self.writable_state().await?;
         st.data.clear();
-        st.modified = true;
+        st.record(Op::Clear);
         Ok(())
     }
 
@@ -177,7 +222,7 @@ impl Session {
     pub async fn destroy(&self) -> Result<(), SessionError> {
         let mut st = self.writable_state().await?;
         st.data.clear_all();
-        st.modified = true;
+        st.record(Op::ClearAll);
         Ok(())
     }
 
@@ -286,6 +331,19 @@ impl Session {
         let permanent = st.data.is_permanent();
         let st = &mut *st;
         match (&st.id, st.modified) {
+            (Some(id), true) if settings.session_merge_on_save && !st.ops.is_empty() => {
+                let key = shared.key(id);
+                match shared.store.load(&key, None).await {
+                    Ok(Some(current)) if !is_expired(current.expires_at, SystemTime::now()) => {
+                        st.data = st.replay_onto(current.data);
+                    }
+                    // Destroyed by a concurrent request (a logout, say): do not bring it back.
+                    Ok(_) => return Ok(out),
+                    Err(StoreError::Decode(_)) => {}
+                    Err(e) => return Err(e),
+                }
+                shared.store.save(&key, &st.data, &expiry).await?;
+            }
             (Some(id), true) => shared.store.save(&shared.key(id), &st.data, &expiry).await?,
             (None, _) => st.id = Some(create(shared, &st.data, &expiry).await?),
             (Some(id), false) if settings.session_refresh_each_request => {
@@ -303,6 +361,7 @@ impl Session {
             out.set_cookie = Some(cookie::session(settings, shared.signer.as_ref(), id, permanent));
         }
         st.modified = false;
+        st.ops.clear();
         Ok(out)
     }
 }

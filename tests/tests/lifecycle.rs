@@ -250,3 +250,61 @@ async fn the_null_store_reads_empty_and_refuses_writes() {
     let res = bare().get(format!("{base}/incr")).send().await.unwrap();
     assert_eq!(res.status(), 500);
 }
+
+#[tokio::test]
+async fn merge_on_save_keeps_concurrent_changes_to_different_keys() {
+    let dir = common::temp_dir("merge");
+    let mut s = settings(&dir);
+    s.session_merge_on_save = true;
+    let base = app(s).await;
+    let b = browser();
+    text(&b, &format!("{base}/incr")).await;
+    let first = format!("{base}/slow-set?k=left&v=L");
+    let (left, right) = tokio::join!(
+        text(&b, &first),
+        async {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            text(&b, &format!("{base}/slow-set?k=right&v=R")).await
+        }
+    );
+    assert_eq!((left.as_str(), right.as_str()), ("set", "set"));
+    let res = b.get(format!("{base}/incr")).send().await.unwrap();
+    assert_eq!(res.text().await.unwrap(), "2");
+    let sid = b.get(format!("{base}/get")).send().await.unwrap();
+    let (sid, _) = set_cookie(&sid).unwrap();
+    let stored = session_runtime::codec::decode_pickle(&std::fs::read(file_of(&dir, &sid)).unwrap()[4..]).unwrap();
+    assert_eq!(stored.get_as::<String>("left").unwrap().as_deref(), Some("L"));
+    assert_eq!(stored.get_as::<String>("right").unwrap().as_deref(), Some("R"));
+}
+
+#[tokio::test]
+async fn without_merge_the_last_write_wins() {
+    let dir = common::temp_dir("nomerge");
+    let base = app(settings(&dir)).await;
+    let b = browser();
+    let (sid, _) = set_cookie(&b.get(format!("{base}/incr")).send().await.unwrap()).unwrap();
+    let first = format!("{base}/slow-set?k=left&v=L");
+    tokio::join!(text(&b, &first), async {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        text(&b, &format!("{base}/slow-set?k=right&v=R")).await
+    });
+    let stored = session_runtime::codec::decode_pickle(&std::fs::read(file_of(&dir, &sid)).unwrap()[4..]).unwrap();
+    assert_eq!(stored.get("left"), None, "Flask's semantics: the later save replaces the whole session");
+    assert!(stored.get("right").is_some());
+}
+
+#[tokio::test]
+async fn merge_does_not_bring_back_a_destroyed_session() {
+    let dir = common::temp_dir("merge-destroy");
+    let mut s = settings(&dir);
+    s.session_merge_on_save = true;
+    let base = app(s).await;
+    let b = browser();
+    let (sid, _) = set_cookie(&b.get(format!("{base}/incr")).send().await.unwrap()).unwrap();
+    let first = format!("{base}/slow-set?k=late&v=x");
+    tokio::join!(text(&b, &first), async {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        text(&b, &format!("{base}/destroy")).await
+    });
+    assert!(!file_of(&dir, &sid).exists(), "the logout stands");
+}

@@ -20,6 +20,18 @@ pub fn routes() -> Router {
         .route("/regenerate", get(regenerate))
         .route("/browser-session", get(browser_session))
         .route("/destroy", get(destroy))
+        .route("/slow-set", get(slow_set))
+}
+
+/// Loads the session, waits, then sets `k`: two of these at once race on one session.
+async fn slow_set(
+    session: Session,
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Result<&'static str, SessionError> {
+    session.get::<u64>("visits").await?;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    session.insert(&q["k"], &q["v"]).await?;
+    Ok("set")
 }
 
 async fn incr(session: Session) -> Result<String, SessionError> {
