@@ -297,7 +297,7 @@ EOF
 }
 ensure_mongo() {
   if port_open 27017; then
-    wait_until 10 mongo_ping || { fail mongo "port 27017 is taken by something that does not answer a MongoDB ping"; return; }
+    wait_until 5 mongo_ping || { fail mongo "port 27017 is taken by something that does not answer a MongoDB ping"; return; }
     log "mongo: already up on 127.0.0.1:27017"; return 0
   fi
   ensure_venv "$NX_VENV" "${NX_REQS[@]}" || { fail mongo "cannot install ${NX_REQS[*]} into $NX_VENV"; return; }
