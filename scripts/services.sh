@@ -72,21 +72,23 @@ apt_install() {
   fi
 }
 
-# ensure_venv DIR REQ...: a venv at DIR holding REQ. A stamp of the requirement list skips pip when
-# nothing changed; editing the list above re-runs pip.
+# ensure_venv DIR MODULE REQ...: a venv at DIR holding REQ, where `import MODULE` works. A stamp of
+# the requirement list skips pip when nothing changed; editing a list re-runs pip.
 ensure_venv() {
-  local dir=$1; shift
+  local dir=$1 module=$2; shift 2
   local want="$*" stamp=$dir/.services-requirements
-  [ -x "$dir/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ] && return 0
+  venv_imports() { "$dir/bin/python" -c "import $module" 2>/dev/null; }
+  [ "$(cat "$stamp" 2>/dev/null)" = "$want" ] && venv_imports && return 0
   [ -n "$PY3" ] || { apt_install python3 && PY3=/usr/bin/python3; } || return 1
-  if ! [ -x "$dir/bin/pip" ]; then
+  if ! "$dir/bin/python" -m pip --version >/dev/null 2>&1; then   # missing or broken: make it anew
     rm -rf "$dir"
     "$PY3" -m venv "$dir" >/dev/null 2>&1 || { rm -rf "$dir"; apt_install python3-venv && "$PY3" -m venv "$dir" >/dev/null; } || return 1
   fi
   local plog=$STATE/session-services-pip-$(basename "$dir").log
   log "pip install into $dir: $want"
-  "$dir/bin/pip" install -q --disable-pip-version-check "$@" >"$plog" 2>&1 \
+  "$dir/bin/python" -m pip install -q --disable-pip-version-check "$@" >"$plog" 2>&1 \
     || { tail -n 20 "$plog" >&2; return 1; }
+  venv_imports || { log "$dir: 'import $module' fails after pip install"; return 1; }
   echo "$want" >"$stamp"
 }
 
@@ -300,7 +302,7 @@ ensure_mongo() {
     wait_until 5 mongo_ping || { fail mongo "port 27017 is taken by something that does not answer a MongoDB ping"; return; }
     log "mongo: already up on 127.0.0.1:27017"; return 0
   fi
-  ensure_venv "$NX_VENV" "${NX_REQS[@]}" || { fail mongo "cannot install ${NX_REQS[*]} into $NX_VENV"; return; }
+  ensure_venv "$NX_VENV" nx_27017 "${NX_REQS[@]}" || { fail mongo "cannot install ${NX_REQS[*]} into $NX_VENV"; return; }
   rm -rf "$NX_DATA"; install -d "$NX_DATA/dbs"
   spawn "$NX_VENV/bin/nx-27017" -d --host 127.0.0.1 -p 27017 --data-dir "$NX_DATA/dbs" \
       --log-file "$NX_DATA/nx-27017.log" --pid-file "$NX_DATA/nx-27017.pid" \
@@ -313,9 +315,8 @@ env_mongo() { echo "MONGODB_URL=mongodb://127.0.0.1:27017"; }
 # ------------------------------------------------------------------------------------------------
 # Python venv with Flask-Session and its backends' drivers, for the interop tests (no daemon).
 ensure_flask() {
-  ensure_venv "$FLASK_VENV" "${FLASK_REQS[@]}" || { fail flask "pip install into $FLASK_VENV failed"; return; }
-  "$FLASK_VENV/bin/python" -c 'import flask_session' 2>/dev/null \
-    || { fail flask "$FLASK_VENV cannot import flask_session"; return; }
+  ensure_venv "$FLASK_VENV" flask_session "${FLASK_REQS[@]}" \
+    || { fail flask "cannot install ${FLASK_REQS[*]} into $FLASK_VENV"; return; }
   log "flask: venv ready at $FLASK_VENV"
 }
 env_flask() { echo "FLASK_VENV=$FLASK_VENV"; }
