@@ -37,11 +37,13 @@ fail() { log "ERROR: $1: ${*:2}"; FAILED+=("$1"); }
 # Start a daemon with no tie to our stdio or lock fd, so `services.sh | cat` returns at once.
 spawn() { "$@" </dev/null >/dev/null 2>&1 9>&-; }
 
+# shellcheck disable=SC2016  # $1/$2/$3 are expanded by the inner bash
 port_open() { timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"' _ "$1" 2>/dev/null; }
 port_closed() { ! port_open "$1"; }
 
 # tcp_says PORT REQUEST PREFIX: send REQUEST (printf %b); the first reply line must start with PREFIX.
 tcp_says() {
+  # shellcheck disable=SC2016
   timeout 4 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1; printf "%b" "$2" >&3
                      IFS= read -r -t 3 line <&3 || exit 1; [[ "$line" == "$3"* ]]' _ "$@" 2>/dev/null
 }
@@ -84,7 +86,7 @@ ensure_venv() {
     rm -rf "$dir"
     "$PY3" -m venv "$dir" >/dev/null 2>&1 || { rm -rf "$dir"; apt_install python3-venv && "$PY3" -m venv "$dir" >/dev/null; } || return 1
   fi
-  local plog=$STATE/session-services-pip-$(basename "$dir").log
+  local plog=$STATE/session-services-pip-${dir##*/}.log
   log "pip install into $dir: $want"
   "$dir/bin/python" -m pip install -q --disable-pip-version-check "$@" >"$plog" 2>&1 \
     || { tail -n 20 "$plog" >&2; return 1; }
@@ -206,7 +208,7 @@ ensure_postgres() {
       || apt_install postgresql || { fail postgres "cannot install postgresql"; return; }
     read -r ver cluster < <(pg_cluster)
     if [ -z "${ver:-}" ]; then   # no cluster on 5432: make <newest version>/main
-      ver=$(ls /usr/lib/postgresql | sort -V | tail -n 1); cluster=main
+      ver=$(find /usr/lib/postgresql -mindepth 1 -maxdepth 1 -printf '%f\n' | sort -V | tail -n 1); cluster=main
       log "postgres: creating cluster $ver/$cluster"
       spawn pg_createcluster -p 5432 "$ver" "$cluster" || { fail postgres "pg_createcluster failed"; return; }
     fi
