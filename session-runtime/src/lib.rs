@@ -58,3 +58,9 @@ mod session;
 
 #[cfg(feature = "axum")]
 pub use extract::MissingSessionLayer;
+
+#[doc(hidden)]
+pub mod __fuzz {
+    pub use crate::fuzz_api::*;
+}
+mod fuzz_api;

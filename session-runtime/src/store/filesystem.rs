@@ -90,8 +90,7 @@ impl SessionStore for FilesystemStore {
         let path = self.path_of(key);
         self.blocking(move |_| {
             let Some(bytes) = read_file(&path)? else { return Ok(None) };
-            let (expires_at, body) = split_header(&bytes)?;
-            let data = codec::decode_pickle(body)?;
+            let (expires_at, data) = parse_file(&bytes)?;
             Ok(Some(Loaded { data, expires_at, refreshed: false }))
         })
         .await
@@ -268,6 +267,12 @@ fn split_header(bytes: &[u8]) -> Result<(Option<SystemTime>, &[u8]), StoreError>
         Some((head, body)) => Ok((expires_at(u32::from_le_bytes(*head)), body)),
         None => Err(StoreError::Decode(codec::DecodeError::new("a session file shorter than its 4-byte header"))),
     }
+}
+
+/// A session file's expiry and data.
+pub(crate) fn parse_file(bytes: &[u8]) -> Result<(Option<SystemTime>, SessionMap), StoreError> {
+    let (expires_at, body) = split_header(bytes)?;
+    Ok((expires_at, codec::decode_pickle(body)?))
 }
 
 fn read_file(path: &Path) -> Result<Option<Vec<u8>>, StoreError> {
