@@ -67,6 +67,7 @@ pub(crate) struct ConfigAttrs {
     pub(crate) session_sqlalchemy_table: Option<Sp<String>>,
     pub(crate) session_sqlalchemy_model: Option<Sp<Path>>,
     pub(crate) session_cleanup_n_requests: Option<Sp<u64>>,
+    pub(crate) session_merge_on_save: Option<Sp<bool>>,
     pub(crate) session_data: Option<Sp<Path>>,
     pub(crate) krate: Option<Sp<Path>>,
     /// `secret_key = "..."` was given (and reported).
@@ -151,6 +152,7 @@ impl ConfigAttrs {
             // session_sqlalchemy_model = UserSession
             "session_sqlalchemy_model" => self.session_sqlalchemy_model = path(cx, k, v),
             "session_cleanup_n_requests" => self.session_cleanup_n_requests = integer(cx, k, v),
+            "session_merge_on_save" => self.session_merge_on_save = boolean(cx, k, v),
             // session_data = Visitor
             SESSION_DATA => self.session_data = path(cx, k, v),
             // crate = ::my_reexport::session_runtime
@@ -220,6 +222,7 @@ impl ConfigAttrs {
             session_sqlalchemy_table,
             session_sqlalchemy_model,
             session_cleanup_n_requests,
+            session_merge_on_save,
             session_data: _,
             krate: _,
             secret_key_literal: _,
@@ -235,7 +238,7 @@ impl ConfigAttrs {
             session_redis, session_memcached, session_file_dir, session_file_threshold,
             session_file_mode, session_file_name_hash, session_mongodb, session_mongodb_db,
             session_mongodb_collect, session_sqlalchemy, session_sqlalchemy_table,
-            session_sqlalchemy_model, session_cleanup_n_requests
+            session_sqlalchemy_model, session_cleanup_n_requests, session_merge_on_save
         )
     }
 }

@@ -164,6 +164,7 @@ fn literal_assignments(attrs: &ConfigAttrs, krate: &TokenStream) -> Vec<TokenStr
         // Checked in `requirements`; the SQL store wires it (Settings has no field for it yet).
         session_sqlalchemy_model: _,
         session_cleanup_n_requests,
+        session_merge_on_save,
         session_data: _,
         krate: _,
         secret_key_literal: _,
@@ -248,6 +249,7 @@ fn literal_assignments(attrs: &ConfigAttrs, krate: &TokenStream) -> Vec<TokenStr
         let n = Literal::u64_suffixed(n.value);
         quote!(::core::option::Option::Some(#n))
     });
+    emit!(session_merge_on_save, |b| boolean(b));
     out
 }
 

@@ -138,6 +138,7 @@ pub(crate) const SETTINGS: &[Setting] = &[
     s("session_sqlalchemy_table", Only(&[Sqlalchemy]), Ty::Text),
     s("session_sqlalchemy_model", Only(&[Sqlalchemy]), Ty::Model),
     s("session_cleanup_n_requests", Only(&[Sqlalchemy, Mongodb, Filesystem]), Ty::OptU64),
+    s("session_merge_on_save", AllBut(Null), Ty::Bool),
 ];
 
 /// Keys of the attribute that are not settings.

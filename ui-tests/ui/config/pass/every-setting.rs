@@ -19,6 +19,7 @@ use session_runtime::{session_config, FileNameHash, SameSite, SessionType};
     session_file_mode = 0o640,
     session_file_name_hash = "md5",
     session_cleanup_n_requests = 100,
+    session_merge_on_save = true,
 )]
 struct Sessions {
     secret_key: String,
@@ -40,5 +41,6 @@ fn main() {
     assert_eq!((s.session_file_threshold, s.session_file_mode), (0, 0o640));
     assert_eq!(s.session_file_name_hash, FileNameHash::Md5);
     assert_eq!(s.session_cleanup_n_requests, Some(100));
+    assert!(s.session_merge_on_save);
     assert!(s.validate().is_ok());
 }
