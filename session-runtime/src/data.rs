@@ -1,8 +1,9 @@
 //! Typed session data: the trait `#[derive(SessionData)]` implements.
 
+use std::future::Future;
 use std::ops::Deref;
 
-use crate::Session;
+use crate::{Session, SessionError};
 
 /// A struct whose fields are session keys, each read and written on its own.
 ///
@@ -10,7 +11,7 @@ use crate::Session;
 /// with a typed getter, setter, `remove_` and `take_` per field, and an axum extractor.
 ///
 /// ```
-/// use session_runtime::SessionData;
+/// use session_runtime::{Session, SessionData, SessionError};
 ///
 /// #[derive(SessionData)]
 /// pub struct Visitor {
@@ -21,13 +22,19 @@ use crate::Session;
 /// }
 ///
 /// assert_eq!(<Visitor as SessionData>::KEYS, ["_user_id", "visits"]);
+///
+/// // Whole-struct access, next to the per-field methods of `VisitorSession`:
+/// async fn reset(session: &Session) -> Result<(), SessionError> {
+///     let visitor = Visitor::read(session).await?.expect("every field has a default");
+///     Visitor { visits: 0, ..visitor }.write(session).await
+/// }
 /// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not session data",
     label = "not a `#[derive(SessionData)]` type",
     note = "derive it: `#[derive(SessionData)] struct {Self} {{ .. }}`"
 )]
-pub trait SessionData {
+pub trait SessionData: Sized {
     /// The typed handle over a [`Session`]: `{Name}Session`.
     type Handle: From<Session> + Deref<Target = Session>;
 
@@ -38,4 +45,11 @@ pub trait SessionData {
     fn handle(session: Session) -> Self::Handle {
         Self::Handle::from(session)
     }
+
+    /// Reads every field from its key: `None` when a field without a default (not
+    /// `#[session(default)]`, not an `Option`) is missing.
+    fn read(session: &Session) -> impl Future<Output = Result<Option<Self>, SessionError>>;
+
+    /// Writes every field to its key; other keys of the session are left as they are.
+    fn write(&self, session: &Session) -> impl Future<Output = Result<(), SessionError>>;
 }

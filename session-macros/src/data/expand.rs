@@ -26,8 +26,9 @@ fn expand_with(cont: &Data<'_>, stub: bool) -> TokenStream {
     let krate = KRATE();
     let Data { ident, vis, fields } = cont;
     let handle = format_ident!("{}Session", ident);
-    let keys = fields.iter().map(|f| Literal::string(&f.key));
+    let keys: Vec<Literal> = fields.iter().map(|f| Literal::string(&f.key)).collect();
     let methods = fields.iter().map(|f| field_methods(cont, f, &handle, stub));
+    let data_impl = data_impl(cont, &handle, keys, stub);
     let doc = format!(
         "Typed access to the [`{ident}`] fields of a session: a getter, `set_`, `remove_` and `take_` per field, \
          each on its own session key. Dereferences to the untyped session and is an axum extractor."
@@ -39,11 +40,7 @@ fn expand_with(cont: &Data<'_>, stub: bool) -> TokenStream {
         }
 
         const _: () = {
-            #[automatically_derived]
-            impl #krate::SessionData for #ident {
-                type Handle = #handle;
-                const KEYS: &'static [&'static str] = &[#(#keys),*];
-            }
+            #data_impl
 
             #[automatically_derived]
             impl ::core::convert::From<#krate::Session> for #handle {
@@ -87,6 +84,65 @@ fn expand_with(cont: &Data<'_>, stub: bool) -> TokenStream {
 
             #krate::__private::data_extractor!(#handle);
         };
+    }
+}
+
+/// `SessionData` for the struct. Not `#[automatically_derived]`: its `write` is what reads the
+/// struct's fields, so they do not look unused to rustc's dead-code lint.
+fn data_impl(cont: &Data<'_>, handle: &syn::Ident, keys: Vec<Literal>, stub: bool) -> TokenStream {
+    let krate = KRATE();
+    let ident = cont.ident;
+    let unreachable = quote!(::core::unreachable!("#[derive(SessionData)] reported an error"));
+    let (read, write, bounds) = if stub {
+        (unreachable.clone(), unreachable, None)
+    } else {
+        let inits = cont.fields.iter().map(|f| {
+            let (member, ty, key) = (f.ident, f.ty, Literal::string(&f.key));
+            let get = quote!(#krate::Session::get::<#ty>(__session, #key).await?);
+            if f.default.is_some() || is_option(ty) {
+                quote!(#member: #get.unwrap_or_default())
+            } else {
+                quote!(#member: match #get {
+                    ::core::option::Option::Some(__v) => __v,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(::core::option::Option::None),
+                })
+            }
+        });
+        let writes = cont.fields.iter().map(|f| {
+            let (member, key) = (f.ident, Literal::string(&f.key));
+            quote!(#krate::Session::insert(__session, #key, &self.#member).await?;)
+        });
+        // Higher-ranked, so an unmet bound makes the impl not apply instead of a second error
+        // (the field methods already report it, on the field).
+        let serde = quote!(#krate::__private::serde);
+        let bounds = cont.fields.iter().map(|f| {
+            let ty = f.ty;
+            let default = (f.default.is_some()).then(|| quote!(+ ::core::default::Default));
+            quote!(for<'__a> #ty: #serde::Serialize + #serde::de::DeserializeOwned #default,)
+        });
+        (
+            quote!(::core::result::Result::Ok(::core::option::Option::Some(#ident { #(#inits,)* }))),
+            quote!(#(#writes)* ::core::result::Result::Ok(())),
+            Some(quote!(where #(#bounds)*)),
+        )
+    };
+    let result = |t: TokenStream| quote!(::core::result::Result<#t, #krate::SessionError>);
+    let (r_read, r_write) = (result(quote!(::core::option::Option<Self>)), result(quote!(())));
+    quote! {
+        impl #krate::SessionData for #ident #bounds {
+            type Handle = #handle;
+            const KEYS: &'static [&'static str] = &[#(#keys),*];
+
+            #[allow(clippy::manual_async_fn)]
+            fn read(__session: &#krate::Session) -> impl ::core::future::Future<Output = #r_read> {
+                async move { #read }
+            }
+
+            #[allow(clippy::manual_async_fn)]
+            fn write(&self, __session: &#krate::Session) -> impl ::core::future::Future<Output = #r_write> {
+                async move { #write }
+            }
+        }
     }
 }
 
