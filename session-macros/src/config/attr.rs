@@ -159,7 +159,8 @@ impl ConfigAttrs {
             CRATE => self.krate = path(cx, k, v),
             "secret_key" | "secret_key_fallbacks" => {
                 self.secret_key_literal = true;
-                cx.error_spanned_by(&key, format!("`{key}` is never accepted as a literal in source; declare a field `{key}: String` on the struct and fill it at run time, e.g. from an environment variable"));
+                let ty = if key == "secret_key" { "String" } else { "Vec<String>" };
+                cx.error_spanned_by(&key, format!("`{key}` is never accepted as a literal in source; declare a field `{key}: {ty}` on the struct and fill it at run time, e.g. from an environment variable"));
             }
             other => {
                 let names = table::setting_names().chain([SESSION_DATA, CRATE]);

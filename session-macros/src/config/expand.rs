@@ -183,15 +183,13 @@ fn literal_assignments(attrs: &ConfigAttrs, krate: &TokenStream) -> Vec<TokenStr
         quote!(#n)
     };
     let mut out = Vec::new();
-    let mut push = |key: Option<&syn::Ident>, value: TokenStream| {
-        if let Some(member) = key {
-            out.push(quote!(__settings.#member = #value;));
-        }
-    };
+    // `__settings.<key> = <value>;` for a setting given in the attribute.
     macro_rules! emit {
         ($slot:expr, |$v:ident| $value:expr) => {
             if let Some($v) = $slot.as_ref() {
-                push(Some(&$v.key), $value);
+                let member = &$v.key;
+                let value: TokenStream = $value;
+                out.push(quote!(__settings.#member = #value;));
             }
         };
     }
