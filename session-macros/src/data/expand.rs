@@ -10,7 +10,9 @@ use syn::{GenericArgument, PathArguments, Type};
 use super::ast::{Data, Field};
 use crate::respan::respan;
 
-const KRATE: fn() -> TokenStream = || quote!(::session_runtime);
+fn krate() -> TokenStream {
+    quote!(::session_runtime)
+}
 
 pub(crate) fn expand(cont: &Data<'_>) -> TokenStream {
     expand_with(cont, false)
@@ -23,7 +25,7 @@ pub(crate) fn stub(cont: &Data<'_>) -> TokenStream {
 }
 
 fn expand_with(cont: &Data<'_>, stub: bool) -> TokenStream {
-    let krate = KRATE();
+    let krate = krate();
     let Data { ident, vis, fields } = cont;
     let handle = format_ident!("{}Session", ident);
     let keys: Vec<Literal> = fields.iter().map(|f| Literal::string(&f.key)).collect();
@@ -90,7 +92,7 @@ fn expand_with(cont: &Data<'_>, stub: bool) -> TokenStream {
 /// `SessionData` for the struct. Not `#[automatically_derived]`: its `write` is what reads the
 /// struct's fields, so they do not look unused to rustc's dead-code lint.
 fn data_impl(cont: &Data<'_>, handle: &syn::Ident, keys: Vec<Literal>, stub: bool) -> TokenStream {
-    let krate = KRATE();
+    let krate = krate();
     let ident = cont.ident;
     let unreachable = quote!(::core::unreachable!("#[derive(SessionData)] reported an error"));
     let (read, write, bounds) = if stub {
@@ -147,7 +149,7 @@ fn data_impl(cont: &Data<'_>, handle: &syn::Ident, keys: Vec<Literal>, stub: boo
 }
 
 fn field_methods(cont: &Data<'_>, field: &Field<'_>, handle: &syn::Ident, stub: bool) -> TokenStream {
-    let krate = KRATE();
+    let krate = krate();
     let vis = cont.vis;
     let Field { ident, ty, key, default, .. } = field;
     let name = ident.unraw();
@@ -183,7 +185,7 @@ fn field_methods(cont: &Data<'_>, field: &Field<'_>, handle: &syn::Ident, stub: 
         quote!(where #value #default)
     });
     let docs = [
-        format!("Reads session key `\"{key}\"` ([`{}::{ident}`]); {missing_doc}.", cont.ident),
+        format!("Reads session key `\"{key}\"` (field `{ident}` of [`{}`]); {missing_doc}.", cont.ident),
         format!("Writes session key `\"{key}\"`."),
         format!("Removes session key `\"{key}\"`, whatever its value."),
         format!("Removes session key `\"{key}\"` and returns its value; {missing_doc}."),
