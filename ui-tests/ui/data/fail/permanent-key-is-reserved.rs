@@ -3,7 +3,7 @@ use session_runtime::SessionData;
 #[derive(SessionData)]
 struct Visitor {
     #[session(rename = "_permanent")]
-    permanent: bool,
+    remember_me: bool,
 }
 
 fn main() {}
