@@ -38,7 +38,7 @@ fn check_keys(cx: &Ctxt, cont: &Data<'_>) {
             cx.error_at(field.key_span, format!("duplicate session key \"{}\": field `{}` already uses it; give one of them another `#[session(rename = \"...\")]`", field.key, first.ident));
         }
         if field.key == PERMANENT_KEY {
-            cx.error_at(field.key_span, "\"_permanent\" is the session's own permanent flag; use `Session::set_permanent` and rename this field");
+            cx.error_at(field.key_span, "\"_permanent\" is the session's own permanent flag; use `Session::set_permanent` for it, or store this field under another key");
         } else if field.key.is_empty() {
             cx.error_at(field.key_span, "a session key cannot be empty; give `rename` a name, e.g. `#[session(rename = \"_user_id\")]`");
         }
