@@ -10,6 +10,8 @@ pub(crate) struct Data<'a> {
     pub(crate) ident: &'a Ident,
     pub(crate) vis: &'a Visibility,
     pub(crate) fields: Vec<Field<'a>>,
+    /// `#[session(crate = path)]`, else `::session_runtime`.
+    pub(crate) krate: Option<syn::Path>,
 }
 
 pub(crate) struct Field<'a> {
@@ -24,7 +26,7 @@ pub(crate) struct Field<'a> {
 
 impl<'a> Data<'a> {
     pub(crate) fn from_ast(cx: &Ctxt, input: &'a DeriveInput) -> Option<Data<'a>> {
-        attr::check_container(cx, &input.attrs);
+        let krate = attr::container_crate(cx, &input.attrs);
         if !input.generics.params.is_empty() {
             cx.error_spanned_by(&input.generics, "`#[derive(SessionData)]` does not support generic structs; give the fields owned, concrete types");
             return None;
@@ -48,7 +50,7 @@ impl<'a> Data<'a> {
             }
         };
         let fields = named.into_iter().flatten().filter_map(|f| Field::from_ast(cx, f)).collect();
-        Some(Data { ident: &input.ident, vis: &input.vis, fields })
+        Some(Data { ident: &input.ident, vis: &input.vis, fields, krate })
     }
 }
 

@@ -71,9 +71,29 @@ fn skip_value(meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<()> {
     Ok(())
 }
 
-/// `#[session(...)]` on the struct itself is a mistake: the attributes are per field.
-pub(crate) fn check_container(cx: &Ctxt, attrs: &[Attribute]) {
+/// `#[session(crate = path)]` on the struct: the path of `session_runtime`, for crates that
+/// re-export it. Field attributes given there are reported.
+pub(crate) fn container_crate(cx: &Ctxt, attrs: &[Attribute]) -> Option<syn::Path> {
+    let mut krate = None;
     for attr in attrs.iter().filter(|a| a.path().is_ident(SESSION)) {
-        cx.error_spanned_by(attr, "`#[session(...)]` belongs on a field of a `#[derive(SessionData)]` struct, not on the struct");
+        let parsed = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("crate") {
+                // #[session(crate = ::my::session_runtime)]
+                let path: syn::Path = meta.value()?.parse()?;
+                if krate.is_some() {
+                    cx.error_spanned_by(&meta.path, "duplicate `crate`; give it once");
+                }
+                krate = Some(path);
+                Ok(())
+            } else {
+                let key = meta.path.get_ident().map(ToString::to_string).unwrap_or_default();
+                cx.error_spanned_by(&meta.path, format!("`{key}` belongs on a field of a `#[derive(SessionData)]` struct; on the struct, `#[session(...)]` only takes `crate = path`"));
+                skip_value(&meta)
+            }
+        });
+        if let Err(err) = parsed {
+            cx.syn_error(err);
+        }
     }
+    krate
 }

@@ -10,8 +10,11 @@ use syn::{GenericArgument, PathArguments, Type};
 use super::ast::{Data, Field};
 use crate::respan::respan;
 
-fn krate() -> TokenStream {
-    quote!(::session_runtime)
+fn krate(cont: &Data<'_>) -> TokenStream {
+    match &cont.krate {
+        Some(path) => quote!(#path),
+        None => quote!(::session_runtime),
+    }
 }
 
 pub(crate) fn expand(cont: &Data<'_>) -> TokenStream {
@@ -25,8 +28,8 @@ pub(crate) fn stub(cont: &Data<'_>) -> TokenStream {
 }
 
 fn expand_with(cont: &Data<'_>, stub: bool) -> TokenStream {
-    let krate = krate();
-    let Data { ident, vis, fields } = cont;
+    let krate = krate(cont);
+    let Data { ident, vis, fields, krate: _ } = cont;
     let handle = format_ident!("{}Session", ident);
     let keys: Vec<Literal> = fields.iter().map(|f| Literal::string(&f.key)).collect();
     let methods = fields.iter().map(|f| field_methods(cont, f, &handle, stub));
@@ -92,7 +95,7 @@ fn expand_with(cont: &Data<'_>, stub: bool) -> TokenStream {
 /// `SessionData` for the struct. Not `#[automatically_derived]`: its `write` is what reads the
 /// struct's fields, so they do not look unused to rustc's dead-code lint.
 fn data_impl(cont: &Data<'_>, handle: &syn::Ident, keys: Vec<Literal>, stub: bool) -> TokenStream {
-    let krate = krate();
+    let krate = krate(cont);
     let ident = cont.ident;
     let unreachable = quote!(::core::unreachable!("#[derive(SessionData)] reported an error"));
     let (read, write, bounds) = if stub {
@@ -149,7 +152,7 @@ fn data_impl(cont: &Data<'_>, handle: &syn::Ident, keys: Vec<Literal>, stub: boo
 }
 
 fn field_methods(cont: &Data<'_>, field: &Field<'_>, handle: &syn::Ident, stub: bool) -> TokenStream {
-    let krate = krate();
+    let krate = krate(cont);
     let vis = cont.vis;
     let Field { ident, ty, key, default, .. } = field;
     let name = ident.unraw();
