@@ -15,7 +15,9 @@ use crate::map::SessionMap;
 
 pub mod filesystem;
 pub mod null;
-
+#[cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))))]
+pub mod sql;
 
 pub use null::NullStore;
 
