@@ -1,0 +1,32 @@
+//! The SQL store on PostgreSQL, MySQL/MariaDB and SQLite. The servers must run (see
+//! `scripts/test`): a missing server fails these tests, it never skips them.
+
+mod store;
+mod support;
+
+macro_rules! sql_suite {
+    ($backend:ident, $url:path) => {
+        mod $backend {
+            macro_rules! case {
+                ($name:ident, $module:ident) => {
+                    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                    async fn $name() {
+                        crate::$module::$name(&$url(stringify!($name))).await;
+                    }
+                };
+            }
+            case!(rows_have_flask_layout, store);
+            case!(expired_row_is_deleted_on_read, store);
+            case!(save_create_touch_delete, store);
+            case!(delete_expired_one_shot, store);
+            case!(background_cleanup_task, store);
+            case!(every_n_requests_sweep, store);
+            case!(flask_session_table, store);
+            case!(creates_default_table_once, store);
+        }
+    };
+}
+
+sql_suite!(postgres, crate::support::pg_url);
+sql_suite!(mysql, crate::support::mysql_url);
+sql_suite!(sqlite, crate::support::sqlite_url);
