@@ -19,3 +19,11 @@ pub use rmpv::Value;
 pub use settings::{FileNameHash, SameSite, SecretKey, SessionType, Settings, SettingsError};
 pub use signer::Signer;
 pub use store::{SessionStore, StoreError};
+
+#[cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))))]
+pub use store::sql::{SessionModel, SqlStore};
+/// Makes a struct the SQL store's row model (see [`SessionModel`]).
+#[cfg(all(feature = "macros", any(feature = "postgres", feature = "sqlite", feature = "mysql")))]
+#[cfg_attr(docsrs, doc(cfg(all(feature = "macros", any(feature = "postgres", feature = "sqlite", feature = "mysql")))))]
+pub use session_macros::session_model;

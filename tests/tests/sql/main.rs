@@ -1,6 +1,7 @@
 //! The SQL store on PostgreSQL, MySQL/MariaDB and SQLite. The servers must run (see
 //! `scripts/test`): a missing server fails these tests, it never skips them.
 
+mod model;
 mod store;
 mod support;
 
@@ -23,6 +24,8 @@ macro_rules! sql_suite {
             case!(every_n_requests_sweep, store);
             case!(flask_session_table, store);
             case!(creates_default_table_once, store);
+            case!(user_sessions_listed_and_revoked, model);
+            case!(model_ddl_has_user_index, model);
         }
     };
 }

@@ -354,3 +354,21 @@ mod tests {
         assert_eq!(system_time(NaiveDateTime::MIN), UNIX_EPOCH);
     }
 }
+
+/// Used by `#[session_model]`'s output only.
+#[doc(hidden)]
+pub mod __private {
+    pub use diesel;
+
+    use diesel::expression::{AsExpression, Expression};
+
+    /// Compiles only when a field of Rust type `T` can be written to `column`: the column
+    /// exists in the diesel `table!` and its SQL type takes a `T`.
+    pub fn column_fits<T, C>(_column: C)
+    where
+        C: Expression,
+        T: AsExpression<C::SqlType>,
+        C::SqlType: diesel::sql_types::SqlType + diesel::expression::TypedExpressionType,
+    {
+    }
+}
