@@ -18,6 +18,8 @@ pub(crate) struct ModelColumn {
     pub(crate) role: ColumnRole,
     pub(crate) kind: Kind,
     pub(crate) nullable: bool,
+    /// `T` of an `Option<T>` field, checked against the column's `Nullable<_>` type.
+    pub(crate) option_inner: Option<syn::Type>,
     pub(crate) indexed: bool,
 }
 
@@ -127,6 +129,7 @@ fn check_field(cx: &Ctxt, f: Field) -> Option<ModelColumn> {
         return None;
     };
     let indexed = f.index.is_some();
+    let option_inner = nullable.then(|| inner.clone());
     if let Some((role, path)) = f.roles.first() {
         for extra in [f.from.as_ref().map(|l| l.span()), f.default.as_ref().map(|p| p.span())].into_iter().flatten() {
             cx.syn_error(syn::Error::new(
@@ -141,6 +144,7 @@ fn check_field(cx: &Ctxt, f: Field) -> Option<ModelColumn> {
             role: ColumnRole::Role(*role),
             kind,
             nullable,
+            option_inner,
             indexed,
         });
     }
@@ -174,7 +178,7 @@ fn check_field(cx: &Ctxt, f: Field) -> Option<ModelColumn> {
             return None;
         }
     };
-    Some(ModelColumn { ident: f.ident, ty: f.ty, role: ColumnRole::Extra { from }, kind, nullable, indexed })
+    Some(ModelColumn { ident: f.ident, ty: f.ty, role: ColumnRole::Extra { from }, kind, nullable, option_inner, indexed })
 }
 
 /// The Rust type a role's column must have, checked on the type as written.

@@ -2,7 +2,7 @@
 //! against the diesel table, and `by_<column>` filters for columns filled from the session.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 
 use super::attr::RoleKw;
@@ -37,7 +37,7 @@ pub(crate) fn expand(item: &syn::ItemStruct, model: &Model) -> TokenStream {
         };
         quote! {
             #sql::Column {
-                name: ::std::string::String::from(<#table::#col as #sql::__private::diesel::Column>::NAME),
+                name: ::std::string::String::from(#sql::__private::column_name(#table::#col)),
                 role: #role,
                 kind: #sql::ColumnKind::#kind,
                 nullable: #nullable,
@@ -56,14 +56,18 @@ pub(crate) fn expand(item: &syn::ItemStruct, model: &Model) -> TokenStream {
         .collect();
     let extra_values = extras.iter().map(|(c, key, inner)| {
         let col = &c.ident;
-        quote!(#sql::extra_from_session::<#inner>(__map, #key, <#table::#col as #sql::__private::diesel::Column>::NAME))
+        quote!(#sql::extra_from_session::<#inner>(__map, #key, #sql::__private::column_name(#table::#col)))
     });
 
     // Spanned on each field, so a column missing from the table or of another SQL type is
     // reported on the field that names it.
     let fits = model.columns.iter().map(|c| {
         let (col, ty) = (&c.ident, &c.ty);
-        quote_spanned!(ty.span()=> #sql::__private::column_fits::<#ty, _>(#table::#col);)
+        let table = respan(table.to_token_stream(), ty.span());
+        match &c.option_inner {
+            Some(inner) => quote_spanned!(ty.span()=> #sql::__private::option_fits::<#inner, _>(#table::#col);),
+            None => quote_spanned!(ty.span()=> #sql::__private::column_fits::<#ty, _>(#table::#col);),
+        }
     });
 
     let filters = extras.iter().map(|(c, key, inner)| {
@@ -74,7 +78,7 @@ pub(crate) fn expand(item: &syn::ItemStruct, model: &Model) -> TokenStream {
             #[doc = #doc]
             pub fn #name(value: impl ::std::convert::Into<#inner>) -> #sql::SessionFilter {
                 #sql::SessionFilter::new(
-                    <#table::#col as #sql::__private::diesel::Column>::NAME,
+                    #sql::__private::column_name(#table::#col),
                     <#inner as #sql::ColumnType>::bind(::std::option::Option::Some(value.into())),
                 )
             }
@@ -127,4 +131,20 @@ pub(crate) fn stub(item: &syn::ItemStruct) -> TokenStream {
             }
         }
     }
+}
+
+/// `tokens` with every span set to `span`, so an error inside points at one field.
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut t| {
+            if let proc_macro2::TokenTree::Group(g) = &t {
+                let mut group = proc_macro2::Group::new(g.delimiter(), respan(g.stream(), span));
+                group.set_span(span);
+                t = proc_macro2::TokenTree::Group(group);
+            }
+            t.set_span(span);
+            t
+        })
+        .collect()
 }
