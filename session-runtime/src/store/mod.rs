@@ -9,7 +9,11 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::{Duration, SystemTime};
 
+use std::sync::Arc;
+
 use crate::codec::{DecodeError, EncodeError};
+use crate::error::Error;
+use crate::settings::{SessionType, Settings};
 use crate::expiry::Expiry;
 use crate::map::SessionMap;
 
@@ -19,6 +23,7 @@ pub mod null;
 #[cfg_attr(docsrs, doc(cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))))]
 pub mod sql;
 
+pub use filesystem::FilesystemStore;
 pub use null::NullStore;
 
 /// A session as a store returned it.
@@ -213,4 +218,20 @@ impl<S: SessionStore> DynStore for S {
     fn delete_expired(&self) -> BoxFuture<'_, Result<u64, StoreError>> {
         Box::pin(SessionStore::delete_expired(self))
     }
+}
+
+/// The store of `settings.session_type`, connected and prepared.
+pub(crate) async fn connect(settings: &Settings) -> Result<Arc<dyn DynStore>, Error> {
+    let feature_off = |feature| Error::FeatureDisabled { session_type: settings.session_type.name(), feature };
+    Ok(match settings.session_type {
+        SessionType::Null => Arc::new(NullStore),
+        SessionType::Filesystem => Arc::new(FilesystemStore::from_settings(settings)?),
+        SessionType::Redis => return Err(feature_off("redis")),
+        SessionType::Memcached => return Err(feature_off("memcached")),
+        SessionType::Mongodb => return Err(feature_off("mongodb")),
+        #[cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))]
+        SessionType::Sqlalchemy => Arc::new(sql::SqlStore::connect(settings).await?),
+        #[cfg(not(any(feature = "postgres", feature = "sqlite", feature = "mysql")))]
+        SessionType::Sqlalchemy => return Err(feature_off("postgres`, `sqlite` or `mysql")),
+    })
 }

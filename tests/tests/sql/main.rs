@@ -1,6 +1,9 @@
 //! The SQL store on PostgreSQL, MySQL/MariaDB and SQLite. The servers must run (see
 //! `scripts/test`): a missing server fails these tests, it never skips them.
 
+#[path = "../common/mod.rs"]
+mod common;
+mod http;
 mod model;
 mod store;
 mod support;
@@ -26,6 +29,8 @@ macro_rules! sql_suite {
             case!(creates_default_table_once, store);
             case!(user_sessions_listed_and_revoked, model);
             case!(model_ddl_has_user_index, model);
+            case!(http_visits_leave_flask_rows, http);
+            case!(revoke_logs_user_out_of_every_browser, http);
         }
     };
 }

@@ -109,4 +109,19 @@ mod tests {
         assert_eq!(my.len(), 1);
         assert!(my[0].contains("`data` LONGBLOB NOT NULL") && my[0].contains("INDEX `ix_flask_sessions_expiry` (`expiry`)"));
     }
+
+    #[test]
+    fn example_migrations_match() {
+        // The diesel migrations shipped with the examples are this DDL, kept in sync here.
+        let s = ModelSchema::flask_default("flask_sessions");
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/migrations");
+        for (backend, name) in [(Backend::Postgres, "postgres"), (Backend::Mysql, "mysql"), (Backend::Sqlite, "sqlite")] {
+            let want: String = create_table(&s, backend).iter().map(|st| format!("{st};\n")).collect();
+            let path = format!("{dir}/{name}/2026-11-25-000000_create_flask_sessions/up.sql");
+            if std::env::var_os("UPDATE_MIGRATIONS").is_some() {
+                std::fs::write(&path, &want).unwrap();
+            }
+            assert_eq!(std::fs::read_to_string(&path).unwrap(), want, "{path}; regenerate with UPDATE_MIGRATIONS=1");
+        }
+    }
 }
