@@ -3,11 +3,13 @@
 //!
 //! ```ignore
 //! mod common;
-//! use common::conformance::RawPut;
+//! use common::conformance::{Raw, RawPut};
 //!
 //! impl RawPut for MyStore { /* write bytes verbatim under a key */ }
-//!
 //! store_conformance!(my_store, async { MyStore::connect(&settings()).await.expect("connect") });
+//!
+//! // or, when the raw writer is a separate client:
+//! store_conformance!(other, async { Raw { store: connect().await, writer: raw_client().await } });
 //! ```
 //!
 //! `$make` is an expression whose value is a future yielding the store; it is evaluated once per
@@ -30,6 +32,44 @@ use session_runtime::{Expiry, SessionId, SessionMap, SessionStore, StoreError, V
 pub trait RawPut {
     /// Stores `bytes` verbatim under `key`, expiring after `ttl`.
     fn put_raw(&self, key: &str, bytes: &[u8], ttl: Duration) -> impl Future<Output = ()> + Send;
+}
+
+/// A store together with a separate raw writer, for store types that do not implement
+/// [`RawPut`] themselves: `Raw { store, writer }` is a store (every call goes to `store`) whose
+/// `put_raw` goes to `writer`.
+#[derive(Debug)]
+pub struct Raw<S, W> {
+    /// The store under test.
+    pub store: S,
+    /// Writes bytes verbatim, e.g. with the server's own client.
+    pub writer: W,
+}
+
+impl<S: SessionStore, W: RawPut + std::fmt::Debug + Send + Sync + 'static> SessionStore for Raw<S, W> {
+    async fn load(&self, key: &str, refresh: Option<&Expiry>) -> Result<Option<Loaded>, StoreError> {
+        self.store.load(key, refresh).await
+    }
+    async fn save(&self, key: &str, data: &SessionMap, expiry: &Expiry) -> Result<(), StoreError> {
+        self.store.save(key, data, expiry).await
+    }
+    async fn create(&self, key: &str, data: &SessionMap, expiry: &Expiry) -> Result<bool, StoreError> {
+        self.store.create(key, data, expiry).await
+    }
+    async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        self.store.delete(key).await
+    }
+    async fn touch(&self, key: &str, expiry: &Expiry) -> Result<Touched, StoreError> {
+        self.store.touch(key, expiry).await
+    }
+    async fn delete_expired(&self) -> Result<u64, StoreError> {
+        self.store.delete_expired().await
+    }
+}
+
+impl<S: Sync, W: RawPut + Sync> RawPut for Raw<S, W> {
+    async fn put_raw(&self, key: &str, bytes: &[u8], ttl: Duration) {
+        self.writer.put_raw(key, bytes, ttl).await
+    }
 }
 
 /// Instantiates the conformance suite as `mod $name { #[tokio::test] ... }`.

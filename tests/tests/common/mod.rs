@@ -3,3 +3,4 @@
 
 pub mod conformance;
 pub mod env;
+pub mod spawn;
