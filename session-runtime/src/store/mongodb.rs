@@ -12,9 +12,10 @@
 //!   field: MongoDB's TTL monitor runs only once a minute, and nx-27017 stores a `$set` of a
 //!   date on an existing document back as a string (its filters still compare it as a date).
 //!   `expiration` is read only to report [`Loaded::expires_at`], leniently.
-//! * A new session is inserted with `_id = id` as well: `_id` is unique on every server, while
-//!   nx-27017 accepts but does not enforce the unique index on `id`. So `create` is
-//!   collision-safe everywhere; a collision with an *expired* document takes that document over.
+//! * A new session is an upsert that only inserts (`$setOnInsert`), with `_id = id` as well:
+//!   `_id` is unique on every server, while nx-27017 accepts but does not enforce the unique
+//!   index on `id`. So `create` is collision-safe everywhere, against documents Flask wrote
+//!   (ObjectId `_id`) too; a collision with an *expired* document takes that document over.
 //! * No `replace_one`: nx-27017 fails to replace a document holding a Binary.
 //!
 //! Every operation is bounded by the store's timeout ([`DEFAULT_TIMEOUT`], 2 s), which is also
@@ -235,20 +236,24 @@ impl SessionStore for MongoStore {
     }
 
     async fn create(&self, key: &str, data: &SessionMap, expiry: &Expiry) -> Result<bool, StoreError> {
-        let mut document = self.document(key, data, expiry)?;
-        document.insert("_id", key);
-        match bounded(self.timeout, self.sessions.insert_one(&document)).await {
-            Ok(_) => Ok(true),
-            Err(e) if is_duplicate_key(&e) => {
-                // Taken, but perhaps only by an expired document the TTL monitor has not removed
-                // yet: that one may be taken over, atomically, a live one may not.
-                document.remove("_id");
-                let expired = doc! { "id": key, "expiration": { "$lte": date(SystemTime::now()) } };
-                let r = bounded(self.timeout, self.sessions.update_one(expired, doc! { "$set": document })).await?;
-                Ok(r.matched_count == 1)
-            }
-            Err(e) => Err(e),
+        let document = self.document(key, data, expiry)?;
+        // Insert only when no document has this id. `_id = id` makes a racing second insert fail
+        // on `_id`, which every server enforces (nx-27017 ignores the unique index on `id`, and
+        // documents Flask wrote have ObjectId `_id`s, so an `insert_one` alone would duplicate).
+        let mut on_insert = document.clone();
+        on_insert.insert("_id", key);
+        let insert = self.sessions.update_one(doc! { "id": key }, doc! { "$setOnInsert": on_insert }).upsert(true);
+        match bounded(self.timeout, insert).await {
+            Ok(r) if r.upserted_id.is_some() => return Ok(true),
+            Ok(_) => {}
+            Err(e) if is_duplicate_key(&e) => {}
+            Err(e) => return Err(e),
         }
+        // Taken, but perhaps only by an expired document the TTL monitor has not removed yet:
+        // that one may be taken over, atomically; a live one may not.
+        let expired = doc! { "id": key, "expiration": { "$lte": date(SystemTime::now()) } };
+        let r = bounded(self.timeout, self.sessions.update_one(expired, doc! { "$set": document })).await?;
+        Ok(r.matched_count == 1)
     }
 
     async fn delete(&self, key: &str) -> Result<(), StoreError> {
