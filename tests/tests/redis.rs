@@ -232,3 +232,82 @@ async fn server_goes_away_and_comes_back() {
     eprintln!("redis store recovered {back:?} after the restart");
     assert_eq!(store.load(&k, None).await.unwrap().expect("stored").data, sample(2));
 }
+
+/// Redis Sentinel for real: a master, a replica and one sentinel on spare ports. The store
+/// finds the master through the sentinel and, after the master is killed and the sentinel
+/// promotes the replica, follows the failover without a restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sentinel_finds_the_master_and_follows_a_failover() {
+    let node = ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"];
+    let mut master = Server::start("redis-server", &[&["--port", "{port}"][..], &node].concat());
+    let mport = master.port.to_string();
+    let replica = Server::start("redis-server", &[&["--port", "{port}", "--replicaof", "127.0.0.1", &mport][..], &node].concat());
+    // Sentinel rewrites its config file, so each run gets its own.
+    let conf = std::env::temp_dir().join(format!("session-tests-sentinel-{mport}.conf"));
+    std::fs::write(
+        &conf,
+        format!(
+            "bind 127.0.0.1\nsentinel monitor mymaster 127.0.0.1 {mport} 1\n\
+             sentinel down-after-milliseconds mymaster 1000\nsentinel failover-timeout mymaster 5000\n"
+        ),
+    )
+    .unwrap();
+    let sentinel = Server::start("redis-server", &[conf.to_str().unwrap(), "--sentinel", "--port", "{port}"]);
+
+    let ask = |port: u16, cmd: redis::Cmd| async move {
+        let mut c = redis::Client::open(format!("redis://127.0.0.1:{port}")).unwrap().get_multiplexed_async_connection().await?;
+        cmd.query_async::<redis::Value>(&mut c).await
+    };
+    // Wait until the replica is in sync and the sentinel has discovered it.
+    let t = Instant::now();
+    loop {
+        let info = ask(replica.port, redis::cmd("INFO").arg("replication").clone()).await;
+        let synced = matches!(&info, Ok(redis::Value::BulkString(b)) if String::from_utf8_lossy(b).contains("master_link_status:up"));
+        let known = match ask(sentinel.port, redis::cmd("SENTINEL").arg("replicas").arg("mymaster").clone()).await {
+            Ok(redis::Value::Array(a)) => !a.is_empty(),
+            _ => false,
+        };
+        if synced && known {
+            break;
+        }
+        assert!(t.elapsed() < Duration::from_secs(30), "sentinel topology not ready after 30 s");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    let url = format!("redis+sentinel://127.0.0.1:{}/mymaster", sentinel.port);
+    let timeout = Duration::from_millis(1000);
+    let store = RedisStore::connect_with_timeout(&settings(&url), timeout).await.expect("connect through the sentinel");
+    assert!(format!("{store:?}").contains("sentinel"));
+    let k = key();
+    store.save(&k, &sample(1), &Expiry::after(LIFETIME)).await.expect("save on the master");
+    let raw: Option<Vec<u8>> = {
+        let mut c = redis::Client::open(format!("redis://127.0.0.1:{mport}")).unwrap().get_multiplexed_async_connection().await.unwrap();
+        // Make sure the replica has it before the master dies.
+        let _: i64 = redis::cmd("WAIT").arg(1).arg(2000).query_async(&mut c).await.unwrap();
+        redis::cmd("GET").arg(&k).query_async(&mut c).await.unwrap()
+    };
+    assert!(raw.is_some(), "written to the master the sentinel named");
+
+    master.kill();
+    let t = Instant::now();
+    let recovered = loop {
+        let step = Instant::now();
+        match store.load(&k, None).await {
+            Ok(Some(l)) => {
+                assert_eq!(l.data, sample(1));
+                break t.elapsed();
+            }
+            Ok(None) => panic!("the promoted replica lost the session"),
+            Err(e) => {
+                assert!(step.elapsed() <= timeout + Duration::from_millis(300), "{e} after {:?}", step.elapsed());
+                assert!(t.elapsed() < Duration::from_secs(30), "no failover within 30 s: {e}");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+    };
+    eprintln!("sentinel failover followed {recovered:?} after the master died");
+    // The new master takes writes (not READONLY).
+    store.save(&k, &sample(2), &Expiry::after(LIFETIME)).await.expect("save on the promoted replica");
+    assert_eq!(store.load(&k, None).await.unwrap().unwrap().data, sample(2));
+    let _ = std::fs::remove_file(conf);
+}

@@ -14,6 +14,10 @@
 
 use std::time::Duration;
 
+mod sentinel;
+
+use std::sync::Arc;
+
 use ::redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use ::redis::cluster::ClusterClient;
 use ::redis::cluster_async::ClusterConnection;
@@ -44,6 +48,7 @@ pub struct RedisStore {
 enum Conn {
     Single(ConnectionManager),
     Cluster(ClusterConnection),
+    Sentinel(Arc<sentinel::SentinelConn>),
 }
 
 impl std::fmt::Debug for RedisStore {
@@ -51,6 +56,7 @@ impl std::fmt::Debug for RedisStore {
         let kind = match self.conn {
             Conn::Single(_) => "single node",
             Conn::Cluster(_) => "cluster",
+            Conn::Sentinel(_) => "sentinel",
         };
         f.debug_struct("RedisStore")
             .field("kind", &kind)
@@ -62,7 +68,9 @@ impl std::fmt::Debug for RedisStore {
 
 impl RedisStore {
     /// Connects as `settings.session_redis` says: one URL is a single node, several
-    /// comma-separated node URLs are a Redis Cluster. Values are written in
+    /// comma-separated node URLs are a Redis Cluster, and
+    /// `redis+sentinel://host:26379,host2:26379/<master name>` asks those sentinels for the
+    /// master (no auth in that form: use [`from_sentinel`](Self::from_sentinel)). Values are written in
     /// `settings.session_serialization_format`. Fails (within [`DEFAULT_TIMEOUT`]) when the URL
     /// is malformed or no server answers, so a misconfigured app stops at startup.
     pub async fn connect(settings: &Settings) -> Result<Self, StoreError> {
@@ -74,6 +82,19 @@ impl RedisStore {
         let urls: Vec<&str> =
             settings.session_redis.split(',').map(str::trim).filter(|u| !u.is_empty()).collect();
         let format = settings.session_serialization_format;
+        if settings.session_redis.trim_start().starts_with(sentinel::SCHEME) {
+            let Some((sentinels, name)) = sentinel::parse(settings.session_redis.trim()) else {
+                return Err(StoreError::backend(
+                    STORE,
+                    "a sentinel URL is redis+sentinel://host:port[,host:port...]/<master name>",
+                ));
+            };
+            let client = sentinel::client(sentinels, name).map_err(backend)?;
+            let store = Self::sentinel_store(client, format, timeout);
+            // Find the master now, so a misconfiguration stops the app at startup.
+            store.run::<()>(&::redis::cmd("PING")).await?;
+            return Ok(store);
+        }
         match urls.as_slice() {
             [] => Err(StoreError::backend(STORE, "session_redis is empty; give a redis:// URL")),
             [one] => {
@@ -110,6 +131,18 @@ impl RedisStore {
         RedisStore { conn: Conn::Cluster(conn), format, timeout: DEFAULT_TIMEOUT }
     }
 
+    /// A store on the master a [`SentinelClient`](::redis::sentinel::SentinelClient) finds
+    /// (build it with auth, TLS or a database as needed). The master is looked up on first use
+    /// and again after any failed command, which follows a failover.
+    pub fn from_sentinel(client: ::redis::sentinel::SentinelClient, format: SerializationFormat) -> Self {
+        Self::sentinel_store(client, format, DEFAULT_TIMEOUT)
+    }
+
+    fn sentinel_store(client: ::redis::sentinel::SentinelClient, format: SerializationFormat, timeout: Duration) -> Self {
+        let conn = sentinel::SentinelConn::new(client, timeout);
+        RedisStore { conn: Conn::Sentinel(Arc::new(conn)), format, timeout }
+    }
+
     /// Bounds every operation by `timeout` instead of [`DEFAULT_TIMEOUT`].
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
@@ -121,6 +154,14 @@ impl RedisStore {
         match &self.conn {
             Conn::Single(m) => bounded(self.timeout, cmd.query_async(&mut m.clone())).await,
             Conn::Cluster(c) => bounded(self.timeout, cmd.query_async(&mut c.clone())).await,
+            Conn::Sentinel(s) => {
+                let r = bounded(self.timeout, async { cmd.query_async(&mut s.connection().await?).await }).await;
+                if r.is_err() {
+                    // Dead master, or one demoted to replica (READONLY): ask the sentinels again.
+                    s.forget().await;
+                }
+                r
+            }
         }
     }
 }
