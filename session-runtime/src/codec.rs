@@ -41,7 +41,7 @@ pub struct EncodeError {
 }
 
 impl DecodeError {
-    fn new(reason: impl fmt::Display) -> Self {
+    pub(crate) fn new(reason: impl fmt::Display) -> Self {
         DecodeError { reason: reason.to_string() }
     }
 }
@@ -87,6 +87,7 @@ pub fn decode(bytes: &[u8]) -> Result<SessionMap, DecodeError> {
 /// Pickles `map` (protocol 3, which every Python 3 reads), as cachelib stores sessions.
 ///
 /// msgpack timestamps become ISO-8601 strings: pickling a `datetime` would need Python globals.
+/// Integers above `i64::MAX` are refused: the pickle reader cannot read them back.
 pub fn encode_pickle(map: &SessionMap) -> Result<Vec<u8>, EncodeError> {
     serde_pickle::to_vec(&Plain { map, bytes: BytesAs::Bytes }, serde_pickle::SerOptions::new())
         .map_err(EncodeError::new)
@@ -185,8 +186,8 @@ impl Serialize for PlainValue<'_> {
             Value::Boolean(b) => s.serialize_bool(*b),
             Value::Integer(i) => match (i.as_i64(), i.as_u64()) {
                 (Some(n), _) => s.serialize_i64(n),
-                (None, Some(n)) => s.serialize_u64(n),
-                _ => Err(ser::Error::custom("integer out of range")),
+                (None, Some(n)) if matches!(bytes, BytesAs::Base64) => s.serialize_u64(n),
+                _ => Err(ser::Error::custom("integers above i64::MAX cannot be pickled and read back")),
             },
             Value::F32(f) => s.serialize_f32(*f),
             Value::F64(f) => s.serialize_f64(*f),
@@ -390,6 +391,15 @@ mod tests {
         m.insert("raw", Value::Binary(vec![0, 255, 10]));
         m.insert("nested", Value::Array(vec![Value::from(1.5), Value::Map(vec![(Value::from(7), Value::Nil)])]));
         assert_eq!(decode_pickle(&encode_pickle(&m).unwrap()).unwrap(), m);
+    }
+
+    #[test]
+    fn huge_integers_are_refused_by_pickle_only() {
+        let mut m = SessionMap::new();
+        m.insert("big", Value::from(u64::MAX));
+        assert!(encode_pickle(&m).is_err());
+        let json = encode(&m, SerializationFormat::Json).unwrap();
+        assert_eq!(decode(&json).unwrap(), m);
     }
 
     #[test]

@@ -36,7 +36,7 @@ impl Expiry {
 }
 
 /// Whole seconds since the Unix epoch (0 for times before it).
-pub fn unix_secs(t: SystemTime) -> u64 {
+pub(crate) fn unix_secs(t: SystemTime) -> u64 {
     t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 

@@ -179,6 +179,10 @@ pub struct Settings {
     pub session_sqlalchemy_table: String,
     /// Sweep expired sessions about once every N requests. Default: none.
     pub session_cleanup_n_requests: Option<u64>,
+    /// Before saving a modified session, reload it and replay only this request's changes onto
+    /// it, so concurrent requests that change different keys both keep their change. Costs one
+    /// extra store read per modified request. Default: false (last write wins, as in Flask).
+    pub session_merge_on_save: bool,
 }
 
 impl Default for Settings {
@@ -212,6 +216,7 @@ impl Default for Settings {
             session_sqlalchemy: None,
             session_sqlalchemy_table: "flask_sessions".into(),
             session_cleanup_n_requests: None,
+            session_merge_on_save: false,
         }
     }
 }

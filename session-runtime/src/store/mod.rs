@@ -9,7 +9,11 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::{Duration, SystemTime};
 
+use std::sync::Arc;
+
 use crate::codec::{DecodeError, EncodeError};
+use crate::error::Error;
+use crate::settings::{SessionType, Settings};
 use crate::expiry::Expiry;
 use crate::map::SessionMap;
 
@@ -22,6 +26,7 @@ pub mod mongodb;
 #[cfg(feature = "redis")]
 pub mod redis;
 
+pub use filesystem::FilesystemStore;
 pub use null::NullStore;
 #[cfg(feature = "memcached")]
 pub use memcached::MemcachedStore;
@@ -222,4 +227,26 @@ impl<S: SessionStore> DynStore for S {
     fn delete_expired(&self) -> BoxFuture<'_, Result<u64, StoreError>> {
         Box::pin(SessionStore::delete_expired(self))
     }
+}
+
+/// The store of `settings.session_type`, connected and prepared.
+pub(crate) async fn connect(settings: &Settings) -> Result<Arc<dyn DynStore>, Error> {
+    let feature_off = |feature| Error::FeatureDisabled { session_type: settings.session_type.name(), feature };
+    Ok(match settings.session_type {
+        SessionType::Null => Arc::new(NullStore),
+        SessionType::Filesystem => Arc::new(FilesystemStore::from_settings(settings)?),
+        #[cfg(feature = "redis")]
+        SessionType::Redis => Arc::new(RedisStore::connect(settings).await?),
+        #[cfg(not(feature = "redis"))]
+        SessionType::Redis => return Err(feature_off("redis")),
+        #[cfg(feature = "memcached")]
+        SessionType::Memcached => Arc::new(MemcachedStore::connect(settings).await?),
+        #[cfg(not(feature = "memcached"))]
+        SessionType::Memcached => return Err(feature_off("memcached")),
+        #[cfg(feature = "mongodb")]
+        SessionType::Mongodb => Arc::new(MongoStore::connect(settings).await?),
+        #[cfg(not(feature = "mongodb"))]
+        SessionType::Mongodb => return Err(feature_off("mongodb")),
+        SessionType::Sqlalchemy => return Err(feature_off("postgres`, `sqlite` or `mysql")),
+    })
 }

@@ -1,0 +1,183 @@
+//! The tower layer: puts a [`Session`] into each request and saves it from the response.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use http::header::{SET_COOKIE, VARY};
+use http::{HeaderValue, Request, Response, StatusCode};
+use tower_layer::Layer;
+use tower_service::Service;
+
+use crate::error::Error;
+use crate::session::{Session, Shared};
+use crate::settings::Settings;
+use crate::signer::Signer;
+use crate::store::{self, DynStore, SessionStore, StoreError};
+
+/// Adds server-side sessions to a tower service (axum, hyper, tonic).
+///
+/// Build it from [`Settings`] with [`Settings::into_layer`] (or the `into_layer` that
+/// `#[session_config]` generates), or from a store you built with [`SessionLayer::new`].
+#[derive(Clone)]
+#[must_use]
+pub struct SessionLayer {
+    shared: Arc<Shared>,
+    requests: Arc<AtomicU64>,
+}
+
+impl SessionLayer {
+    /// A layer over `store`, after checking `settings`.
+    pub fn new(store: impl SessionStore, settings: Settings) -> Result<Self, crate::SettingsError> {
+        Self::from_dyn(Arc::new(store), settings)
+    }
+
+    pub(crate) fn from_dyn(store: Arc<dyn DynStore>, settings: Settings) -> Result<Self, crate::SettingsError> {
+        settings.validate()?;
+        let signer = settings.session_use_signer.then(|| {
+            let key = settings.secret_key.as_ref().expect("validate() requires secret_key with the signer");
+            settings.secret_key_fallbacks.iter().fold(Signer::new(key.bytes()), |s, old| s.with_fallback(old.bytes()))
+        });
+        Ok(SessionLayer {
+            shared: Arc::new(Shared { store, settings, signer }),
+            requests: Arc::new(AtomicU64::new(0)),
+        })
+    }
+
+    /// The settings in force.
+    pub fn settings(&self) -> &Settings {
+        &self.shared.settings
+    }
+
+    /// Deletes every expired session now, for stores without native expiry (SQL, filesystem,
+    /// MongoDB's sweep); run it from cron or a timer. Returns how many went.
+    pub async fn delete_expired(&self) -> Result<u64, StoreError> {
+        self.shared.store.delete_expired().await
+    }
+
+    /// `session_cleanup_n_requests`: every N-th request starts a sweep in the background.
+    fn count_request(&self) {
+        let Some(n) = self.shared.settings.session_cleanup_n_requests else { return };
+        if (self.requests.fetch_add(1, Ordering::Relaxed) + 1) % n == 0 {
+            let shared = Arc::clone(&self.shared);
+            tokio::spawn(async move {
+                match shared.store.delete_expired().await {
+                    Ok(n) => tracing::debug!(deleted = n, "expired sessions swept"),
+                    Err(e) => tracing::warn!(error = %e, "sweeping expired sessions failed"),
+                }
+            });
+        }
+    }
+}
+
+impl Settings {
+    /// Validates the settings, connects the store of `session_type` (creating its indexes or
+    /// tables where it needs them) and returns the layer.
+    pub async fn into_layer(self) -> Result<SessionLayer, Error> {
+        self.validate()?;
+        let store = store::connect(&self).await?;
+        Ok(SessionLayer::from_dyn(store, self)?)
+    }
+}
+
+impl fmt::Debug for SessionLayer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionLayer")
+            .field("store", &self.shared.store)
+            .field("settings", &self.shared.settings)
+            .finish()
+    }
+}
+
+impl<S> Layer<S> for SessionLayer {
+    type Service = SessionService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        SessionService { inner, layer: self.clone() }
+    }
+}
+
+/// The service [`SessionLayer`] wraps around yours.
+#[derive(Clone)]
+pub struct SessionService<S> {
+    inner: S,
+    layer: SessionLayer,
+}
+
+impl<S> fmt::Debug for SessionService<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionService").field("inner", &std::any::type_name::<S>()).finish()
+    }
+}
+
+/// The response future of [`SessionService`].
+pub struct ResponseFuture<R, E> {
+    inner: Pin<Box<dyn Future<Output = Result<R, E>> + Send>>,
+}
+
+impl<R, E> Future for ResponseFuture<R, E> {
+    type Output = Result<R, E>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.inner.as_mut().poll(cx)
+    }
+}
+
+impl<R, E> fmt::Debug for ResponseFuture<R, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ResponseFuture")
+    }
+}
+
+impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for SessionService<S>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    ReqBody: Send + 'static,
+    ResBody: Default + Send + 'static,
+{
+    type Response = Response<ResBody>;
+    type Error = S::Error;
+    type Future = ResponseFuture<Self::Response, Self::Error>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut req: Request<ReqBody>) -> Self::Future {
+        let shared = &self.layer.shared;
+        let cookie = crate::cookie::read(req.headers(), &shared.settings, shared.signer.as_ref());
+        let session = Session::new(Arc::clone(shared), cookie.id);
+        req.extensions_mut().insert(session.clone());
+        self.layer.count_request();
+
+        // The inner service was made ready by `poll_ready`; a clone may not be, so call the
+        // ready one and keep the clone for the next request.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        ResponseFuture {
+            inner: Box::pin(async move {
+                let mut res = inner.call(req).await?;
+                match session.finish(res.status()).await {
+                    Ok(done) => {
+                        if done.vary_cookie {
+                            res.headers_mut().append(VARY, HeaderValue::from_static("Cookie"));
+                        }
+                        if let Some(c) = done.set_cookie {
+                            res.headers_mut().append(SET_COOKIE, c);
+                        }
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "saving the session failed");
+                        res = Response::new(ResBody::default());
+                        *res.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+                    }
+                }
+                Ok(res)
+            }),
+        }
+    }
+}

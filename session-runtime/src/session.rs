@@ -1,0 +1,385 @@
+//! The session handle: lazy loading, change tracking and the save rules of Flask-Session 0.8.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use http::{HeaderValue, StatusCode};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use tokio::sync::{Mutex, MutexGuard};
+
+use crate::cookie;
+use crate::error::SessionError;
+use crate::expiry::{is_expired, Expiry};
+use crate::id::SessionId;
+use crate::map::{SessionMap, PERMANENT_KEY};
+use crate::settings::{SessionType, Settings};
+use crate::signer::Signer;
+use crate::store::{DynStore, StoreError, Touched};
+use crate::Value;
+
+/// How many fresh ids `create` may draw before a collision is reported as an error. With 128 or
+/// more random bits, a second draw never happens in practice.
+const CREATE_ATTEMPTS: usize = 3;
+
+/// What every session of one layer shares.
+pub(crate) struct Shared {
+    pub(crate) store: Arc<dyn DynStore>,
+    pub(crate) settings: Settings,
+    pub(crate) signer: Option<Signer>,
+}
+
+impl Shared {
+    fn key(&self, id: &SessionId) -> String {
+        let prefix = &self.settings.session_key_prefix;
+        let mut key = String::with_capacity(prefix.len() + id.as_str().len());
+        key.push_str(prefix);
+        key.push_str(id.as_str());
+        key
+    }
+
+    fn writable(&self) -> bool {
+        self.settings.session_type != SessionType::Null
+    }
+
+    fn fresh_data(&self) -> SessionMap {
+        let mut data = SessionMap::new();
+        if self.settings.session_permanent {
+            data.insert(PERMANENT_KEY, Value::Boolean(true));
+        }
+        data
+    }
+}
+
+/// The session of one request: a cheap, `Send + Sync` handle, loaded on first use.
+///
+/// A handler that never touches it costs no store round trip. Keys a handler does not write
+/// (for example ones a Flask app wrote) are kept as they were read.
+///
+/// ```
+/// # async fn handler(session: session_runtime::Session) -> Result<String, session_runtime::SessionError> {
+/// let visits: u64 = session.get("visits").await?.unwrap_or(0) + 1;
+/// session.insert("visits", &visits).await?;
+/// # Ok(visits.to_string()) }
+/// ```
+#[derive(Clone)]
+pub struct Session {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    shared: Arc<Shared>,
+    cookie_id: Option<SessionId>,
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    loaded: bool,
+    /// The id whose store entry holds this session; `None` until a new session is first saved.
+    id: Option<SessionId>,
+    data: SessionMap,
+    modified: bool,
+    /// This request's changes in order, replayed onto the stored session when
+    /// `session_merge_on_save` is on.
+    ops: Vec<Op>,
+    /// The store already moved the TTL while loading.
+    refreshed: bool,
+    /// Entries to delete when the response goes out (after `regenerate` or `destroy`).
+    stale: Vec<SessionId>,
+}
+
+/// One change a handler made, kept to replay it onto a newer copy of the session.
+#[derive(Debug, Clone)]
+enum Op {
+    Set(String),
+    Remove(String),
+    Clear,
+    ClearAll,
+}
+
+impl State {
+    fn record(&mut self, op: Op) {
+        self.modified = true;
+        self.ops.push(op);
+    }
+
+    /// This request's changes applied to `base`, the session as another request left it.
+    fn replay_onto(&self, mut base: SessionMap) -> SessionMap {
+        for op in &self.ops {
+            match op {
+                Op::Set(key) => match self.data.get(key) {
+                    Some(v) => {
+                        base.insert(key.clone(), v.clone());
+                    }
+                    None => {
+                        base.remove(key);
+                    }
+                },
+                Op::Remove(key) => {
+                    base.remove(key);
+                }
+                Op::Clear => base.clear(),
+                Op::ClearAll => base.clear_all(),
+            }
+        }
+        base
+    }
+}
+
+/// What the layer adds to the response.
+#[derive(Debug, Default)]
+pub(crate) struct Finished {
+    pub(crate) vary_cookie: bool,
+    pub(crate) set_cookie: Option<HeaderValue>,
+}
+
+impl Session {
+    pub(crate) fn new(shared: Arc<Shared>, cookie_id: Option<SessionId>) -> Self {
+        Session { inner: Arc::new(Inner { shared, cookie_id, state: Mutex::new(State::default()) }) }
+    }
+
+    /// The value under `key` as a `T`; `None` when the key is absent.
+    pub async fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, SessionError> {
+        let st = self.state().await?;
+        st.data.get_as(key).map_err(|source| SessionError::Value { key: key.into(), source })
+    }
+
+    /// The raw value under `key`.
+    pub async fn get_value(&self, key: &str) -> Result<Option<Value>, SessionError> {
+        Ok(self.state().await?.data.get(key).cloned())
+    }
+
+    /// True when `key` is in the session.
+    pub async fn contains_key(&self, key: &str) -> Result<bool, SessionError> {
+        Ok(self.state().await?.data.get(key).is_some())
+    }
+
+    /// Sets `key` to `value`. Structs are written as maps, as a Python reader expects.
+    /// Writing the value already stored changes nothing.
+    pub async fn insert<T: Serialize + ?Sized>(&self, key: &str, value: &T) -> Result<(), SessionError> {
+        let mut st = self.writable_state().await?;
+        let changed = st
+            .data
+            .insert_as(key, value)
+            .map_err(|source| SessionError::Encode { key: key.into(), source })?;
+        if changed {
+            st.record(Op::Set(key.into()));
+        }
+        Ok(())
+    }
+
+    /// Sets `key` to a raw value.
+    pub async fn insert_value(&self, key: &str, value: Value) -> Result<(), SessionError> {
+        let mut st = self.writable_state().await?;
+        if st.data.get(key) != Some(&value) {
+            st.data.insert(key, value);
+            st.record(Op::Set(key.into()));
+        }
+        Ok(())
+    }
+
+    /// Removes `key` and returns its value as a `T`.
+    pub async fn remove<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, SessionError> {
+        let value = self.remove_value(key).await?;
+        value
+            .map(|v| crate::codec::from_value(v))
+            .transpose()
+            .map_err(|source| SessionError::Value { key: key.into(), source })
+    }
+
+    /// Removes `key` and returns its raw value.
+    pub async fn remove_value(&self, key: &str) -> Result<Option<Value>, SessionError> {
+        let mut st = self.writable_state().await?;
+        let old = st.data.remove(key);
+        if old.is_some() {
+            st.record(Op::Remove(key.into()));
+        }
+        Ok(old)
+    }
+
+    /// Removes every key but `_permanent`, as Flask's `session.clear()`. An emptied session is
+    /// deleted from the store and its cookie expired.
+    pub async fn clear(&self) -> Result<(), SessionError> {
+        let mut st = self.writable_state().await?;
+        st.data.clear();
+        st.record(Op::Clear);
+        Ok(())
+    }
+
+    /// Gives the session a new id and deletes the old entry; call it on login, against fixation.
+    pub async fn regenerate(&self) -> Result<(), SessionError> {
+        let mut st = self.writable_state().await?;
+        if let Some(old) = st.id.take() {
+            st.stale.push(old);
+        }
+        st.modified = true;
+        Ok(())
+    }
+
+    /// Deletes the session: its entry goes, and its cookie is expired.
+    pub async fn destroy(&self) -> Result<(), SessionError> {
+        let mut st = self.writable_state().await?;
+        st.data.clear_all();
+        st.record(Op::ClearAll);
+        Ok(())
+    }
+
+    /// Makes the session permanent (cookie with `Expires`) or a browser session (`_permanent`).
+    pub async fn set_permanent(&self, permanent: bool) -> Result<(), SessionError> {
+        self.insert_value(PERMANENT_KEY, Value::Boolean(permanent)).await
+    }
+
+    /// True when the session is permanent.
+    pub async fn is_permanent(&self) -> Result<bool, SessionError> {
+        Ok(self.state().await?.data.is_permanent())
+    }
+
+    /// True when the session holds nothing but `_permanent` (such a session is never stored).
+    pub async fn is_empty(&self) -> Result<bool, SessionError> {
+        Ok(self.state().await?.data.is_empty_session())
+    }
+
+    /// A copy of the whole session map.
+    pub async fn data(&self) -> Result<SessionMap, SessionError> {
+        Ok(self.state().await?.data.clone())
+    }
+
+    /// The id of the stored session; `None` for a session not saved yet.
+    pub async fn id(&self) -> Result<Option<SessionId>, SessionError> {
+        Ok(self.state().await?.id.clone())
+    }
+
+    /// True when this request changed the session.
+    pub async fn is_modified(&self) -> bool {
+        self.inner.state.lock().await.modified
+    }
+
+    async fn writable_state(&self) -> Result<MutexGuard<'_, State>, SessionError> {
+        if !self.inner.shared.writable() {
+            return Err(SessionError::Unavailable);
+        }
+        self.state().await
+    }
+
+    async fn state(&self) -> Result<MutexGuard<'_, State>, SessionError> {
+        let mut st = self.inner.state.lock().await;
+        if !st.loaded {
+            self.load(&mut st).await?;
+        }
+        Ok(st)
+    }
+
+    /// Opens the session: the cookie's entry if the store has it and it has not expired;
+    /// otherwise a fresh session that will get a NEW id (a client's id is never adopted).
+    async fn load(&self, st: &mut State) -> Result<(), StoreError> {
+        let shared = &self.inner.shared;
+        st.data = shared.fresh_data();
+        if let Some(id) = &self.inner.cookie_id {
+            let key = shared.key(id);
+            let refresh = shared
+                .settings
+                .session_refresh_each_request
+                .then(|| Expiry::after(shared.settings.permanent_session_lifetime));
+            match shared.store.load(&key, refresh.as_ref()).await {
+                Ok(Some(found)) if !is_expired(found.expires_at, SystemTime::now()) => {
+                    st.data = found.data;
+                    st.id = Some(id.clone());
+                    st.refreshed = found.refreshed;
+                }
+                Ok(Some(_)) => {
+                    tracing::debug!(session = %id, "session expired; starting a new one");
+                    shared.store.delete(&key).await?;
+                }
+                Ok(None) => tracing::debug!(session = %id, "session not in the store; starting a new one"),
+                Err(StoreError::Decode(e)) => {
+                    tracing::warn!(session = %id, error = %e, "stored session unreadable; starting a new one");
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        st.loaded = true;
+        Ok(())
+    }
+
+    /// Saves the session as Flask-Session 0.8 does, after the handler answered with `status`.
+    pub(crate) async fn finish(&self, status: StatusCode) -> Result<Finished, StoreError> {
+        let mut st = self.inner.state.lock().await;
+        if !st.loaded {
+            return Ok(Finished::default());
+        }
+        let mut out = Finished { vary_cookie: true, set_cookie: None };
+        if status.is_server_error() {
+            return Ok(out);
+        }
+        let shared = &*self.inner.shared;
+        let settings = &shared.settings;
+        for old in std::mem::take(&mut st.stale) {
+            shared.store.delete(&shared.key(&old)).await?;
+        }
+        if st.data.is_empty_session() {
+            if st.modified {
+                if let Some(id) = st.id.take() {
+                    shared.store.delete(&shared.key(&id)).await?;
+                }
+                out.set_cookie = Some(cookie::removal(settings));
+            }
+            return Ok(out);
+        }
+        let expiry = Expiry::after(settings.permanent_session_lifetime);
+        let permanent = st.data.is_permanent();
+        let st = &mut *st;
+        match (&st.id, st.modified) {
+            (Some(id), true) if settings.session_merge_on_save && !st.ops.is_empty() => {
+                let key = shared.key(id);
+                match shared.store.load(&key, None).await {
+                    Ok(Some(current)) if !is_expired(current.expires_at, SystemTime::now()) => {
+                        st.data = st.replay_onto(current.data);
+                    }
+                    // Destroyed by a concurrent request (a logout, say): do not bring it back.
+                    Ok(_) => return Ok(out),
+                    Err(StoreError::Decode(_)) => {}
+                    Err(e) => return Err(e),
+                }
+                shared.store.save(&key, &st.data, &expiry).await?;
+            }
+            (Some(id), true) => shared.store.save(&shared.key(id), &st.data, &expiry).await?,
+            (None, _) => st.id = Some(create(shared, &st.data, &expiry).await?),
+            (Some(id), false) if settings.session_refresh_each_request => {
+                if !st.refreshed {
+                    let key = shared.key(id);
+                    if shared.store.touch(&key, &expiry).await? != Touched::Refreshed {
+                        shared.store.save(&key, &st.data, &expiry).await?;
+                    }
+                }
+            }
+            (Some(_), false) => return Ok(out),
+        }
+        if st.modified || permanent {
+            let id = st.id.as_ref().expect("an id was assigned above");
+            out.set_cookie = Some(cookie::session(settings, shared.signer.as_ref(), id, permanent));
+        }
+        st.modified = false;
+        st.ops.clear();
+        Ok(out)
+    }
+}
+
+/// Stores a new session under a fresh id, drawing again on the (astronomically rare) collision.
+async fn create(shared: &Shared, data: &SessionMap, expiry: &Expiry) -> Result<SessionId, StoreError> {
+    for _ in 0..CREATE_ATTEMPTS {
+        let id = SessionId::generate(shared.settings.session_id_length);
+        if shared.store.create(&shared.key(&id), data, expiry).await? {
+            return Ok(id);
+        }
+        tracing::warn!("session id collision; drawing another id");
+    }
+    Err(StoreError::backend("session", "could not draw an unused session id"))
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session").field("cookie_id", &self.inner.cookie_id).finish_non_exhaustive()
+    }
+}

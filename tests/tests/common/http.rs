@@ -1,0 +1,150 @@
+//! A real app on a loopback port, and a store wrapper that counts the calls reaching the store.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::Router;
+use session_runtime::store::{Loaded, SessionStore, StoreError, Touched};
+use session_runtime::{Expiry, Session, SessionError, SessionLayer, SessionMap};
+
+/// The routes every lifecycle test drives.
+pub fn routes() -> Router {
+    Router::new()
+        .route("/incr", get(incr))
+        .route("/get", get(read))
+        .route("/clear", get(clear))
+        .route("/none", get(|| async { "untouched" }))
+        .route("/fail", get(fail))
+        .route("/regenerate", get(regenerate))
+        .route("/browser-session", get(browser_session))
+        .route("/destroy", get(destroy))
+        .route("/slow-set", get(slow_set))
+}
+
+/// Loads the session, waits, then sets `k`: two of these at once race on one session.
+async fn slow_set(
+    session: Session,
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Result<&'static str, SessionError> {
+    session.get::<u64>("visits").await?;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    session.insert(&q["k"], &q["v"]).await?;
+    Ok("set")
+}
+
+async fn incr(session: Session) -> Result<String, SessionError> {
+    let n = session.get::<u64>("visits").await?.unwrap_or(0) + 1;
+    session.insert("visits", &n).await?;
+    Ok(n.to_string())
+}
+
+async fn read(session: Session) -> Result<String, SessionError> {
+    Ok(match session.get::<u64>("visits").await? {
+        Some(n) => n.to_string(),
+        None => "none".into(),
+    })
+}
+
+async fn clear(session: Session) -> Result<&'static str, SessionError> {
+    session.clear().await?;
+    Ok("cleared")
+}
+
+async fn fail(session: Session) -> Result<StatusCode, SessionError> {
+    session.insert("visits", &100u64).await?;
+    Ok(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+async fn regenerate(session: Session) -> Result<&'static str, SessionError> {
+    session.regenerate().await?;
+    Ok("regenerated")
+}
+
+async fn browser_session(session: Session) -> Result<&'static str, SessionError> {
+    session.set_permanent(false).await?;
+    session.insert("visits", &1u64).await?;
+    Ok("browser session")
+}
+
+async fn destroy(session: Session) -> Result<&'static str, SessionError> {
+    session.destroy().await?;
+    Ok("destroyed")
+}
+
+/// Serves `app` on 127.0.0.1 at a free port; returns its base URL.
+pub async fn serve(app: Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind a loopback port");
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://{addr}")
+}
+
+/// Serves [`routes`] behind `layer`.
+pub async fn serve_sessions(layer: SessionLayer) -> String {
+    serve(routes().layer(layer)).await
+}
+
+/// A browser: a client with a cookie jar.
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder().cookie_store(true).build().unwrap()
+}
+
+/// A client without a jar, for sending hand-made cookies.
+pub fn bare() -> reqwest::Client {
+    reqwest::Client::new()
+}
+
+/// The body of a GET.
+pub async fn text(client: &reqwest::Client, url: &str) -> String {
+    client.get(url).send().await.unwrap().text().await.unwrap()
+}
+
+/// The session cookie's value in a `Set-Cookie` header, and the whole header.
+pub fn set_cookie(res: &reqwest::Response) -> Option<(String, String)> {
+    let header = res.headers().get("set-cookie")?.to_str().unwrap().to_owned();
+    let value = header.split(';').next()?.split_once('=')?.1.to_owned();
+    Some((value, header))
+}
+
+/// Counts every call that reaches the wrapped store.
+#[derive(Debug)]
+pub struct Counting<S> {
+    pub inner: S,
+    pub calls: Arc<AtomicUsize>,
+}
+
+impl<S> Counting<S> {
+    pub fn new(inner: S) -> (Self, Arc<AtomicUsize>) {
+        let calls = Arc::new(AtomicUsize::new(0));
+        (Counting { inner, calls: Arc::clone(&calls) }, calls)
+    }
+
+    fn tick(&self) {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+impl<S: SessionStore> SessionStore for Counting<S> {
+    async fn load(&self, key: &str, refresh: Option<&Expiry>) -> Result<Option<Loaded>, StoreError> {
+        self.tick();
+        self.inner.load(key, refresh).await
+    }
+    async fn save(&self, key: &str, data: &SessionMap, expiry: &Expiry) -> Result<(), StoreError> {
+        self.tick();
+        self.inner.save(key, data, expiry).await
+    }
+    async fn create(&self, key: &str, data: &SessionMap, expiry: &Expiry) -> Result<bool, StoreError> {
+        self.tick();
+        self.inner.create(key, data, expiry).await
+    }
+    async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        self.tick();
+        self.inner.delete(key).await
+    }
+    async fn touch(&self, key: &str, expiry: &Expiry) -> Result<Touched, StoreError> {
+        self.tick();
+        self.inner.touch(key, expiry).await
+    }
+}

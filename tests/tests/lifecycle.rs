@@ -1,0 +1,310 @@
+//! The request lifecycle over real HTTP, on the filesystem store: what is stored, when, and
+//! which cookie the browser gets.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+
+use common::http::{bare, browser, serve_sessions, set_cookie, text, Counting};
+use session_runtime::store::FilesystemStore;
+use session_runtime::{SecretKey, SessionLayer, SessionType, Settings};
+use sha2::{Digest, Sha256};
+
+fn settings(dir: &Path) -> Settings {
+    let mut s = Settings::default();
+    s.session_type = SessionType::Filesystem;
+    s.session_file_dir = dir.to_owned();
+    s
+}
+
+async fn app(s: Settings) -> String {
+    serve_sessions(s.into_layer().await.unwrap()).await
+}
+
+fn file_of(dir: &Path, sid: &str) -> PathBuf {
+    let name: String = Sha256::digest(format!("session:{sid}")).iter().map(|b| format!("{b:02x}")).collect();
+    dir.join(name)
+}
+
+fn session_files(dir: &Path) -> usize {
+    std::fs::read_dir(dir).unwrap().count()
+}
+
+#[tokio::test]
+async fn new_session_then_second_visit() {
+    let dir = common::temp_dir("new");
+    let base = app(settings(&dir)).await;
+    let b = browser();
+    let res = b.get(format!("{base}/incr")).send().await.unwrap();
+    assert_eq!(res.headers()["vary"], "Cookie");
+    let (sid, header) = set_cookie(&res).expect("a new session sets its cookie");
+    assert_eq!(res.text().await.unwrap(), "1");
+    assert_eq!(sid.len(), 43, "32 random bytes, base64url without padding");
+    assert!(header.contains("HttpOnly") && header.contains("Path=/") && header.contains("Expires="), "{header}");
+    assert!(file_of(&dir, &sid).exists(), "stored under sha256(\"session:\" + sid)");
+    assert_eq!(text(&b, &format!("{base}/incr")).await, "2");
+    assert_eq!(text(&b, &format!("{base}/get")).await, "2");
+}
+
+#[tokio::test]
+async fn an_empty_session_is_never_stored() {
+    let dir = common::temp_dir("empty");
+    let base = app(settings(&dir)).await;
+    let res = bare().get(format!("{base}/get")).send().await.unwrap();
+    assert!(set_cookie(&res).is_none());
+    assert_eq!(res.headers()["vary"], "Cookie", "the session was read");
+    assert_eq!(res.text().await.unwrap(), "none");
+    assert_eq!(session_files(&dir), 0);
+}
+
+#[tokio::test]
+async fn bad_cookies_start_a_fresh_session_with_a_new_id() {
+    let dir = common::temp_dir("bad");
+    let base = app(settings(&dir)).await;
+    let unknown = "uE8VW5JpjcNUdBJq6_3IGjSR5921D4avEevMeqhgYP0";
+    let five_kb = "a".repeat(5 * 1024);
+    for cookie in [
+        format!("session={unknown}").into_bytes(),
+        b"session=../../../../etc/passwd".to_vec(),
+        b"session=\"quoted;".to_vec(),
+        b"session=\xc3\x28\xff".to_vec(),
+        format!("session={five_kb}").into_bytes(),
+    ] {
+        let res = bare()
+            .get(format!("{base}/incr"))
+            .header("cookie", reqwest::header::HeaderValue::from_bytes(&cookie).unwrap())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let (sid, _) = set_cookie(&res).expect("a fresh session");
+        assert_ne!(sid, unknown, "a client's id is never adopted");
+        assert_eq!(sid.len(), 43);
+        assert_eq!(res.text().await.unwrap(), "1");
+    }
+    assert!(!file_of(&dir, unknown).exists());
+}
+
+#[tokio::test]
+async fn clearing_deletes_the_entry_and_expires_the_cookie() {
+    let dir = common::temp_dir("clear");
+    let base = app(settings(&dir)).await;
+    let b = browser();
+    let res = b.get(format!("{base}/incr")).send().await.unwrap();
+    let (sid, _) = set_cookie(&res).unwrap();
+    assert!(file_of(&dir, &sid).exists());
+    let res = b.get(format!("{base}/clear")).send().await.unwrap();
+    let (value, header) = set_cookie(&res).expect("a removal cookie");
+    assert_eq!(value, "");
+    assert!(header.contains("Max-Age=0") && header.contains("Expires=Thu, 01 Jan 1970 00:00:00 GMT"), "{header}");
+    assert!(header.contains("HttpOnly") && header.contains("Path=/"), "{header}");
+    assert!(!file_of(&dir, &sid).exists());
+    assert_eq!(text(&b, &format!("{base}/get")).await, "none");
+}
+
+#[tokio::test]
+async fn destroy_removes_even_the_permanent_flag() {
+    let dir = common::temp_dir("destroy");
+    let base = app(settings(&dir)).await;
+    let b = browser();
+    let (sid, _) = set_cookie(&b.get(format!("{base}/incr")).send().await.unwrap()).unwrap();
+    let res = b.get(format!("{base}/destroy")).send().await.unwrap();
+    assert!(set_cookie(&res).unwrap().1.contains("Max-Age=0"));
+    assert!(!file_of(&dir, &sid).exists());
+}
+
+#[tokio::test]
+async fn browser_sessions_get_no_expires() {
+    let dir = common::temp_dir("browser");
+    let base = app(settings(&dir)).await;
+    let b = browser();
+    let res = b.get(format!("{base}/browser-session")).send().await.unwrap();
+    let (_, header) = set_cookie(&res).unwrap();
+    assert!(!header.contains("Expires") && !header.contains("Max-Age"), "{header}");
+    // Unmodified and not permanent: the TTL is refreshed but the cookie is not re-sent.
+    let res = b.get(format!("{base}/get")).send().await.unwrap();
+    assert!(set_cookie(&res).is_none());
+    assert_eq!(res.text().await.unwrap(), "1");
+}
+
+#[tokio::test]
+async fn refresh_each_request_moves_the_expiry_without_rewriting() {
+    let dir = common::temp_dir("refresh");
+    let mut s = settings(&dir);
+    s.permanent_session_lifetime = std::time::Duration::from_secs(3600);
+    let base = app(s).await;
+    let b = browser();
+    let (sid, _) = set_cookie(&b.get(format!("{base}/incr")).send().await.unwrap()).unwrap();
+    let path = file_of(&dir, &sid);
+    let before = std::fs::read(&path).unwrap();
+    // Age the header by ten minutes, then read: the header moves back to now + 1 h.
+    let old = u32::from_le_bytes(before[..4].try_into().unwrap()) - 600;
+    let mut aged = before.clone();
+    aged[..4].copy_from_slice(&old.to_le_bytes());
+    std::fs::write(&path, &aged).unwrap();
+    let res = b.get(format!("{base}/get")).send().await.unwrap();
+    assert!(set_cookie(&res).is_some(), "a permanent session's cookie is re-sent");
+    let after = std::fs::read(&path).unwrap();
+    assert!(u32::from_le_bytes(after[..4].try_into().unwrap()) >= old + 599);
+    assert_eq!(after[4..], before[4..], "the data was not rewritten");
+}
+
+#[tokio::test]
+async fn refresh_each_request_off_sends_nothing_for_reads() {
+    let dir = common::temp_dir("norefresh");
+    let mut s = settings(&dir);
+    s.session_refresh_each_request = false;
+    let base = app(s).await;
+    let b = browser();
+    let (sid, _) = set_cookie(&b.get(format!("{base}/incr")).send().await.unwrap()).unwrap();
+    let stamp = std::fs::read(file_of(&dir, &sid)).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let res = b.get(format!("{base}/get")).send().await.unwrap();
+    assert!(set_cookie(&res).is_none());
+    assert_eq!(std::fs::read(file_of(&dir, &sid)).unwrap(), stamp, "nothing written");
+}
+
+#[tokio::test]
+async fn nothing_is_saved_on_a_5xx() {
+    let dir = common::temp_dir("5xx");
+    let base = app(settings(&dir)).await;
+    let b = browser();
+    assert_eq!(text(&b, &format!("{base}/incr")).await, "1");
+    let res = b.get(format!("{base}/fail")).send().await.unwrap();
+    assert_eq!(res.status(), 500);
+    assert!(set_cookie(&res).is_none());
+    assert_eq!(text(&b, &format!("{base}/get")).await, "1");
+    // A new session on a 5xx is not stored either.
+    let res = bare().get(format!("{base}/fail")).send().await.unwrap();
+    assert!(set_cookie(&res).is_none());
+    assert_eq!(session_files(&dir), 1);
+}
+
+#[tokio::test]
+async fn an_untouched_session_costs_no_store_call() {
+    let dir = common::temp_dir("lazy");
+    let (store, calls) = Counting::new(FilesystemStore::new(&dir).unwrap());
+    let base = serve_sessions(SessionLayer::new(store, settings(&dir)).unwrap()).await;
+    let b = browser();
+    text(&b, &format!("{base}/incr")).await;
+    let before = calls.load(Ordering::SeqCst);
+    let res = b.get(format!("{base}/none")).send().await.unwrap();
+    assert!(res.headers().get("vary").is_none() && set_cookie(&res).is_none());
+    assert_eq!(calls.load(Ordering::SeqCst), before, "no store I/O for a handler that never touched the session");
+    text(&b, &format!("{base}/get")).await;
+    assert_eq!(calls.load(Ordering::SeqCst), before + 2, "a read: one load, one touch");
+}
+
+#[tokio::test]
+async fn regenerate_moves_the_data_to_a_new_id() {
+    let dir = common::temp_dir("regen");
+    let base = app(settings(&dir)).await;
+    let b = browser();
+    let (old, _) = set_cookie(&b.get(format!("{base}/incr")).send().await.unwrap()).unwrap();
+    let (new, _) = set_cookie(&b.get(format!("{base}/regenerate")).send().await.unwrap()).unwrap();
+    assert_ne!(old, new);
+    assert!(!file_of(&dir, &old).exists() && file_of(&dir, &new).exists());
+    assert_eq!(text(&b, &format!("{base}/get")).await, "1");
+}
+
+#[tokio::test]
+async fn signed_cookies_verify_and_refuse_tampering() {
+    let dir = common::temp_dir("signed");
+    let mut s = settings(&dir);
+    s.session_use_signer = true;
+    s.secret_key = Some(SecretKey::from("dev-secret-key"));
+    let base = app(s).await;
+    let b = browser();
+    let (value, _) = set_cookie(&b.get(format!("{base}/incr")).send().await.unwrap()).unwrap();
+    let (sid, sig) = value.split_once('.').expect("sid.signature");
+    assert_eq!((sid.len(), sig.len()), (43, 27));
+    assert!(file_of(&dir, sid).exists(), "the key holds the unsigned id");
+    assert_eq!(text(&b, &format!("{base}/incr")).await, "2");
+
+    for forged in [sid.to_owned(), format!("{sid}.AAAAAAAAAAAAAAAAAAAAAAAAAAA"), format!("{}.{sig}", &sid[..42])] {
+        let res = bare().get(format!("{base}/get")).header("cookie", format!("session={forged}")).send().await.unwrap();
+        assert_eq!(res.text().await.unwrap(), "none", "{forged}");
+    }
+}
+
+#[tokio::test]
+async fn cookie_settings_reach_the_header() {
+    let dir = common::temp_dir("attrs");
+    let mut s = settings(&dir);
+    s.session_cookie_name = "__Host-sid".into();
+    s.session_cookie_secure = true;
+    s.session_cookie_samesite = Some(session_runtime::SameSite::Lax);
+    s.session_cookie_httponly = false;
+    let base = app(s).await;
+    let res = bare().get(format!("{base}/incr")).send().await.unwrap();
+    let (_, header) = set_cookie(&res).unwrap();
+    assert!(header.starts_with("__Host-sid="), "{header}");
+    assert!(header.contains("Secure") && header.contains("SameSite=Lax") && !header.contains("HttpOnly"), "{header}");
+}
+
+#[tokio::test]
+async fn the_null_store_reads_empty_and_refuses_writes() {
+    let base = serve_sessions(Settings::default().into_layer().await.unwrap()).await;
+    assert_eq!(text(&bare(), &format!("{base}/get")).await, "none");
+    let res = bare().get(format!("{base}/incr")).send().await.unwrap();
+    assert_eq!(res.status(), 500);
+}
+
+#[tokio::test]
+async fn merge_on_save_keeps_concurrent_changes_to_different_keys() {
+    let dir = common::temp_dir("merge");
+    let mut s = settings(&dir);
+    s.session_merge_on_save = true;
+    let base = app(s).await;
+    let b = browser();
+    text(&b, &format!("{base}/incr")).await;
+    let first = format!("{base}/slow-set?k=left&v=L");
+    let (left, right) = tokio::join!(
+        text(&b, &first),
+        async {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            text(&b, &format!("{base}/slow-set?k=right&v=R")).await
+        }
+    );
+    assert_eq!((left.as_str(), right.as_str()), ("set", "set"));
+    let res = b.get(format!("{base}/incr")).send().await.unwrap();
+    assert_eq!(res.text().await.unwrap(), "2");
+    let sid = b.get(format!("{base}/get")).send().await.unwrap();
+    let (sid, _) = set_cookie(&sid).unwrap();
+    let stored = session_runtime::codec::decode_pickle(&std::fs::read(file_of(&dir, &sid)).unwrap()[4..]).unwrap();
+    assert_eq!(stored.get_as::<String>("left").unwrap().as_deref(), Some("L"));
+    assert_eq!(stored.get_as::<String>("right").unwrap().as_deref(), Some("R"));
+}
+
+#[tokio::test]
+async fn without_merge_the_last_write_wins() {
+    let dir = common::temp_dir("nomerge");
+    let base = app(settings(&dir)).await;
+    let b = browser();
+    let (sid, _) = set_cookie(&b.get(format!("{base}/incr")).send().await.unwrap()).unwrap();
+    let first = format!("{base}/slow-set?k=left&v=L");
+    tokio::join!(text(&b, &first), async {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        text(&b, &format!("{base}/slow-set?k=right&v=R")).await
+    });
+    let stored = session_runtime::codec::decode_pickle(&std::fs::read(file_of(&dir, &sid)).unwrap()[4..]).unwrap();
+    assert_eq!(stored.get("left"), None, "Flask's semantics: the later save replaces the whole session");
+    assert!(stored.get("right").is_some());
+}
+
+#[tokio::test]
+async fn merge_does_not_bring_back_a_destroyed_session() {
+    let dir = common::temp_dir("merge-destroy");
+    let mut s = settings(&dir);
+    s.session_merge_on_save = true;
+    let base = app(s).await;
+    let b = browser();
+    let (sid, _) = set_cookie(&b.get(format!("{base}/incr")).send().await.unwrap()).unwrap();
+    let first = format!("{base}/slow-set?k=late&v=x");
+    tokio::join!(text(&b, &first), async {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        text(&b, &format!("{base}/destroy")).await
+    });
+    assert!(!file_of(&dir, &sid).exists(), "the logout stands");
+}
