@@ -273,3 +273,48 @@ async fn server_goes_away_and_comes_back() {
     let m: SessionMap = store.load(&k, None).await.unwrap().expect("stored").data;
     assert_eq!(m, sample(2));
 }
+
+fn http_settings(url: &str) -> Settings {
+    let mut s = settings(url);
+    s.session_type = session_runtime::SessionType::Memcached;
+    s
+}
+
+impl Text {
+    fn touch(&self, key: &str, ttl: u64) {
+        let mut r = self.conn();
+        write!(r.get_mut(), "touch {key} {ttl}\r\n").unwrap();
+        assert_eq!(Self::line(&mut r), "TOUCHED");
+    }
+}
+
+/// Over real HTTP: the item a request leaves is Flask-Session 0.8's (key, bytes, flags 0, the
+/// 31-day expiry); a read-only request refreshes it with `touch`; clearing deletes it.
+#[tokio::test]
+async fn http_requests_leave_flask_entries() {
+    let url = env::memcached_url();
+    let base = common::backend_http::app(http_settings(&url)).await;
+    let text = Text::new(&url);
+    let (b, sid) = common::backend_http::first_visit(&base).await;
+    let k = format!("session:{sid}");
+    let item = text.mg(&k).expect("stored under session:<sid>");
+    assert_eq!(item.value, common::backend_http::visits_msgpack(1));
+    assert_eq!(item.flags, 0);
+    assert!((2_678_395..=2_678_401).contains(&item.ttl), "31 days: t{}", item.ttl);
+
+    text.touch(&k, 100);
+    assert_eq!(common::http::text(&b, &format!("{base}/get")).await, "1");
+    assert!(text.mg(&k).unwrap().ttl >= 2_678_395, "refreshed by the read-only request");
+
+    assert_eq!(common::http::text(&b, &format!("{base}/incr")).await, "2");
+    assert_eq!(text.mg(&k).unwrap().value, common::backend_http::visits_msgpack(2));
+    assert_eq!(common::http::text(&b, &format!("{base}/clear")).await, "cleared");
+    assert_eq!(text.mg(&k), None, "an emptied session is deleted");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_server_goes_away_and_comes_back() {
+    let mut server = Server::start("memcached", &["-p", "{port}", "-l", "127.0.0.1", "-U", "0", "-u", "memcache", "-m", "16"]);
+    let url = format!("memcache://127.0.0.1:{}", server.port);
+    common::backend_http::outage(http_settings(&url), &mut server).await;
+}

@@ -245,3 +245,46 @@ async fn server_goes_away_and_comes_back() {
     eprintln!("mongodb store recovered {back:?} after the restart");
     assert_eq!(store.load(&k, None).await.unwrap().expect("stored").data, sample(2));
 }
+
+fn http_settings(url: &str) -> Settings {
+    let mut s = settings(url);
+    s.session_type = session_runtime::SessionType::Mongodb;
+    s
+}
+
+/// Over real HTTP: the document a request leaves is Flask-Session 0.8's; clearing deletes it.
+#[tokio::test]
+async fn http_requests_leave_flask_documents() {
+    let s = http_settings(&env::mongodb_url());
+    let client = Client::with_uri_str(env::mongodb_url()).await.unwrap();
+    let sessions: Collection<Document> = client.database(DB).collection(&s.session_mongodb_collect);
+    let base = common::backend_http::app(s).await;
+    let (b, sid) = common::backend_http::first_visit(&base).await;
+    let k = format!("session:{sid}");
+    let doc = sessions.find_one(doc! { "id": &k }).await.unwrap().expect("a document with id = session:<sid>");
+    match doc.get("val") {
+        Some(Bson::Binary(v)) => assert_eq!(v.bytes, common::backend_http::visits_msgpack(1)),
+        other => panic!("val must be Binary, got {other:?}"),
+    }
+    match doc.get("expiration") {
+        Some(Bson::DateTime(d)) => assert!(near(d.to_system_time(), SystemTime::now() + LIFETIME)),
+        other => panic!("expiration must be a date, got {other:?}"),
+    }
+    assert_eq!(common::http::text(&b, &format!("{base}/get")).await, "1");
+    assert_eq!(common::http::text(&b, &format!("{base}/incr")).await, "2");
+    let doc = sessions.find_one(doc! { "id": &k }).await.unwrap().unwrap();
+    assert!(matches!(doc.get("val"), Some(Bson::Binary(v)) if v.bytes == common::backend_http::visits_msgpack(2)));
+    assert_eq!(sessions.count_documents(doc! { "id": &k }).await.unwrap(), 1);
+    assert_eq!(common::http::text(&b, &format!("{base}/clear")).await, "cleared");
+    assert_eq!(sessions.count_documents(doc! { "id": &k }).await.unwrap(), 0, "an emptied session is deleted");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_server_goes_away_and_comes_back() {
+    let mut server = Server::start(
+        &nx_program(),
+        &["--host", "127.0.0.1", "-p", "{port}", "--db", "memory", "--log-file", "/dev/null", "--pid-file", "/tmp/session-tests-nx-{port}.pid"],
+    );
+    let url = format!("mongodb://127.0.0.1:{}", server.port);
+    common::backend_http::outage(http_settings(&url), &mut server).await;
+}

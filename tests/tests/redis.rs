@@ -311,3 +311,50 @@ async fn sentinel_finds_the_master_and_follows_a_failover() {
     assert_eq!(store.load(&k, None).await.unwrap().unwrap().data, sample(2));
     let _ = std::fs::remove_file(conf);
 }
+
+fn http_settings(url: &str) -> Settings {
+    let mut s = settings(url);
+    s.session_type = session_runtime::SessionType::Redis;
+    s
+}
+
+/// Over real HTTP: the entry a request leaves is Flask-Session 0.8's, key, bytes and TTL; a
+/// read-only request refreshes the TTL without rewriting; clearing deletes it.
+#[tokio::test]
+async fn http_requests_leave_flask_entries() {
+    let base = common::backend_http::app(http_settings(&env::redis_url())).await;
+    let raw = RawRedis::single().await;
+    let (b, sid) = common::backend_http::first_visit(&base).await;
+    let k = format!("session:{sid}");
+    assert_eq!(raw.get(&k).await.expect("stored under session:<sid>"), common::backend_http::visits_msgpack(1));
+    assert!((2_678_398..=2_678_400).contains(&raw.ttl(&k).await), "TTL = PERMANENT_SESSION_LIFETIME");
+
+    raw.query::<()>(redis::cmd("EXPIRE").arg(&k).arg(100)).await;
+    assert_eq!(common::http::text(&b, &format!("{base}/get")).await, "1");
+    assert!(raw.ttl(&k).await >= 2_678_398, "refreshed by the read-only request");
+    assert_eq!(raw.get(&k).await.unwrap(), common::backend_http::visits_msgpack(1));
+
+    assert_eq!(common::http::text(&b, &format!("{base}/incr")).await, "2");
+    assert_eq!(raw.get(&k).await.unwrap(), common::backend_http::visits_msgpack(2));
+    assert_eq!(common::http::text(&b, &format!("{base}/clear")).await, "cleared");
+    assert_eq!(raw.get(&k).await, None, "an emptied session is deleted");
+}
+
+#[tokio::test]
+async fn http_on_the_cluster() {
+    let base = common::backend_http::app(http_settings(&env::redis_cluster_urls())).await;
+    let raw = RawRedis::cluster().await;
+    let (b, sid) = common::backend_http::first_visit(&base).await;
+    assert_eq!(common::http::text(&b, &format!("{base}/incr")).await, "2");
+    assert_eq!(raw.get(&format!("session:{sid}")).await.unwrap(), common::backend_http::visits_msgpack(2));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_server_goes_away_and_comes_back() {
+    let mut server = Server::start(
+        "redis-server",
+        &["--port", "{port}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+    );
+    let url = format!("redis://127.0.0.1:{}", server.port);
+    common::backend_http::outage(http_settings(&url), &mut server).await;
+}

@@ -21,3 +21,4 @@ pub mod interop;
 pub mod conformance;
 pub mod env;
 pub mod spawn;
+pub mod backend_http;
