@@ -3,6 +3,7 @@
 
 #[path = "../common/mod.rs"]
 mod common;
+mod conformance;
 mod http;
 mod model;
 mod store;

@@ -46,7 +46,7 @@ struct Count {
 }
 
 /// Raw SQL on a fresh connection per call; panics (fails the test) when the server is missing.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct Raw {
     url: String,
 }

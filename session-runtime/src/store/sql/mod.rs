@@ -176,14 +176,23 @@ impl SqlStore {
             Backend::Sqlite => vec![ColumnValue::Text(Some(bare))],
             Backend::Mysql => vec![ColumnValue::Text(schema_part), ColumnValue::Text(Some(bare))],
         };
+        let exists_binds = binds.clone();
         let exists = self.with_pool(move |pool, st| pool.count(&st.table_exists, &binds)).await? > 0;
         if exists {
             return Ok(false);
         }
         let ddl = ddl::create_table(&self.inner.schema, self.inner.backend);
         tracing::info!(table = %self.inner.schema.table, backend = %self.inner.backend, "creating the sessions table");
-        self.with_pool(move |pool, _| pool.batch(&ddl)).await?;
-        Ok(true)
+        let binds = exists_binds.clone();
+        match self.with_pool(move |pool, _| pool.batch(&ddl)).await {
+            Ok(()) => Ok(true),
+            // Two processes starting at once: PostgreSQL's `CREATE TABLE IF NOT EXISTS` can
+            // still fail on the catalog's unique index when another creates the same table.
+            Err(e) => match self.with_pool(move |pool, st| pool.count(&st.table_exists, &binds)).await {
+                Ok(n) if n > 0 => Ok(false),
+                _ => Err(e),
+            },
+        }
     }
 
     /// The live sessions matching `filter`, e.g. every session of a user
@@ -296,9 +305,21 @@ impl SessionStore for SqlStore {
     async fn create(&self, key: &str, data: &SessionMap, expiry: &Expiry) -> Result<bool, StoreError> {
         use diesel::result::{DatabaseErrorKind, Error};
         let binds = self.write_binds(key, data, expiry)?;
+        let unique = |e: &SqlError| matches!(e, SqlError::Query(Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _)));
         self.with_pool(move |pool, st| match pool.execute(&st.insert, &binds) {
             Ok(_) => Ok(true),
-            Err(SqlError::Query(Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _))) => Ok(false),
+            Err(e) if unique(&e) => {
+                // An expired row nobody has read yet still holds the key; the id is free again.
+                let expired = [binds[0].clone(), ColumnValue::Timestamp(Some(naive(SystemTime::now())))];
+                if pool.execute(&st.delete_if_expired, &expired)? == 0 {
+                    return Ok(false);
+                }
+                match pool.execute(&st.insert, &binds) {
+                    Ok(_) => Ok(true),
+                    Err(e) if unique(&e) => Ok(false),
+                    Err(e) => Err(e),
+                }
+            }
             Err(e) => Err(e),
         })
         .await
