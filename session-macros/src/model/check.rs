@@ -26,7 +26,7 @@ pub(crate) struct ModelColumn {
 pub(crate) enum ColumnRole {
     Role(RoleKw),
     /// Filled from session key `from` (value type `inner`), or left to the database default.
-    Extra { from: Option<(syn::LitStr, syn::Type)> },
+    Extra { from: Option<Box<(syn::LitStr, syn::Type)>> },
 }
 
 /// The column kinds the runtime's `ColumnKind` has.
@@ -162,7 +162,7 @@ fn check_field(cx: &Ctxt, f: Field) -> Option<ModelColumn> {
                 );
                 return None;
             }
-            Some((key.clone(), inner))
+            Some(Box::new((key.clone(), inner)))
         }
         (None, Some(_)) => None,
         (None, None) => {

@@ -30,7 +30,8 @@ pub(crate) fn expand(item: &syn::ItemStruct, model: &Model) -> TokenStream {
                 });
                 quote!(#sql::Role::#variant)
             }
-            ColumnRole::Extra { from: Some((key, _)) } => {
+            ColumnRole::Extra { from: Some(from) } => {
+                let key = &from.0;
                 quote!(#sql::Role::Extra { from: ::std::option::Option::Some(::std::string::String::from(#key)) })
             }
             ColumnRole::Extra { from: None } => quote!(#sql::Role::Extra { from: ::std::option::Option::None }),
@@ -50,7 +51,7 @@ pub(crate) fn expand(item: &syn::ItemStruct, model: &Model) -> TokenStream {
         .columns
         .iter()
         .filter_map(|c| match &c.role {
-            ColumnRole::Extra { from: Some((key, inner)) } => Some((c, key, inner)),
+            ColumnRole::Extra { from: Some(from) } => Some((c, &from.0, &from.1)),
             _ => None,
         })
         .collect();

@@ -5,6 +5,7 @@
 mod common;
 mod conformance;
 mod http;
+mod measure;
 mod model;
 mod store;
 mod support;
@@ -32,6 +33,12 @@ macro_rules! sql_suite {
             case!(model_ddl_has_user_index, model);
             case!(http_visits_leave_flask_rows, http);
             case!(revoke_logs_user_out_of_every_browser, http);
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[ignore = "a measurement, run on demand"]
+            async fn measure_throughput() {
+                crate::measure::measure_throughput(&$url("measure")).await;
+            }
         }
     };
 }
