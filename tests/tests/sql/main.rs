@@ -29,6 +29,7 @@ macro_rules! sql_suite {
             case!(every_n_requests_sweep, store);
             case!(flask_session_table, store);
             case!(creates_default_table_once, store);
+            case!(load_with_refresh, store);
             case!(user_sessions_listed_and_revoked, model);
             case!(model_ddl_has_user_index, model);
             case!(http_visits_leave_flask_rows, http);

@@ -200,3 +200,25 @@ pub async fn creates_default_table_once(url: &str) {
     assert_eq!(raw.count(&format!("SELECT COUNT(*) AS n FROM {table}")).await, 0);
     raw.drop_table(table).await;
 }
+
+/// PostgreSQL and SQLite refresh the expiry inside the load (`UPDATE … RETURNING`); MySQL
+/// leaves it to a separate touch. An expired row is never revived by a refreshing load.
+pub async fn load_with_refresh(url: &str) {
+    let table = "t_load_refresh";
+    let (store, raw) = fresh(url, table).await;
+    store.save("session:r", &alice(), &Expiry::after(Duration::from_secs(60))).await.unwrap();
+    let e = Expiry::after(lifetime());
+    let loaded = store.load("session:r", Some(&e)).await.unwrap().unwrap();
+    assert_eq!(loaded.data, alice());
+    let row = raw.row(table, "session:r").await.unwrap();
+    if raw.is_mysql() {
+        assert!(!loaded.refreshed);
+    } else {
+        assert!(loaded.refreshed);
+        assert_eq!(row.expiry, Some(naive(e.at())), "expiry moved by the load");
+    }
+    raw.expire(table, "session:r").await;
+    assert_eq!(store.load("session:r", Some(&e)).await.unwrap(), None);
+    assert!(raw.row(table, "session:r").await.is_none(), "expired row deleted, not refreshed");
+    raw.drop_table(table).await;
+}

@@ -256,6 +256,27 @@ impl SqlStore {
         retry::run(self.inner.backend.name(), move || work(&inner.pool, &inner.statements)).await
     }
 
+    /// Loads a live row and moves its expiry in one `UPDATE … RETURNING`; `None` when no live
+    /// row was there.
+    async fn load_refreshed(&self, key: &str, expiry: &Expiry) -> Result<Option<Loaded>, StoreError> {
+        let now = SystemTime::now();
+        let mut binds = vec![ColumnValue::Timestamp(Some(naive(expiry.at())))];
+        if self.inner.schema.column(&Role::UpdatedAt).is_some() {
+            binds.push(ColumnValue::Timestamp(Some(naive(now))));
+        }
+        binds.push(ColumnValue::Text(Some(key.to_owned())));
+        binds.push(ColumnValue::Timestamp(Some(naive(now))));
+        let rows = self
+            .with_pool(move |pool, st| match &st.refresh_returning {
+                Some(sql) => pool.rows(sql, &binds),
+                None => Ok(Vec::new()),
+            })
+            .await?;
+        let Some(row) = rows.into_iter().next() else { return Ok(None) };
+        let data = codec::decode(row.data.as_deref().unwrap_or_default())?;
+        Ok(Some(Loaded { data, expires_at: row.expiry.map(system_time), refreshed: true }))
+    }
+
     /// The binds of an insert or upsert, in `Statements::insert`'s column order.
     fn write_binds(&self, key: &str, data: &SessionMap, expiry: &Expiry) -> Result<Vec<ColumnValue>, StoreError> {
         let bytes = codec::encode(data, self.inner.format)?;
@@ -277,7 +298,13 @@ impl SqlStore {
 }
 
 impl SessionStore for SqlStore {
-    async fn load(&self, key: &str, _refresh: Option<&Expiry>) -> Result<Option<Loaded>, StoreError> {
+    async fn load(&self, key: &str, refresh: Option<&Expiry>) -> Result<Option<Loaded>, StoreError> {
+        if let (Some(expiry), Some(_)) = (refresh, &self.inner.statements.refresh_returning) {
+            if let Some(loaded) = self.load_refreshed(key, expiry).await? {
+                return Ok(Some(loaded));
+            }
+            // Missing or expired: the plain path below tells which and deletes an expired row.
+        }
         let binds = [ColumnValue::Text(Some(key.to_owned()))];
         let rows = self.with_pool(move |pool, st| pool.rows(&st.select, &binds)).await?;
         let Some(Row { data, expiry, .. }) = rows.into_iter().next() else {

@@ -16,6 +16,9 @@ pub(crate) struct Statements {
     pub(crate) insert: String,
     /// binds: expiry, [updated_at], key
     pub(crate) touch: String,
+    /// binds: expiry, [updated_at], key, now. PostgreSQL and SQLite: moves a live row's
+    /// expiry and returns it in one round trip; MySQL has no `UPDATE … RETURNING`.
+    pub(crate) refresh_returning: Option<String>,
     /// binds: key
     pub(crate) delete: String,
     /// binds: now
@@ -63,6 +66,19 @@ impl Statements {
             Some(u) => format!("UPDATE {table} SET {expiry} = {}, {u} = {} WHERE {sid} = {}", p(1), p(2), p(3)),
             None => format!("UPDATE {table} SET {expiry} = {} WHERE {sid} = {}", p(1), p(2)),
         };
+        let n_set = if updated_at.is_some() { 2 } else { 1 };
+        let set = match &updated_at {
+            Some(u) => format!("{expiry} = {}, {u} = {}", p(1), p(2)),
+            None => format!("{expiry} = {}", p(1)),
+        };
+        let refresh_returning = (backend != Backend::Mysql).then(|| {
+            format!(
+                "UPDATE {table} SET {set} WHERE {sid} = {} AND ({expiry} IS NULL OR {expiry} > {}) \
+                 RETURNING {sid} AS session_id, {data} AS data, {expiry} AS expiry",
+                p(n_set + 1),
+                p(n_set + 2)
+            )
+        });
         let table_exists = match backend {
             Backend::Postgres => "SELECT COUNT(*) AS n FROM (SELECT to_regclass($1) AS r) AS t WHERE r IS NOT NULL".to_owned(),
             Backend::Sqlite => "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = ?".to_owned(),
@@ -79,6 +95,7 @@ impl Statements {
             upsert,
             insert,
             touch,
+            refresh_returning,
             delete: format!("DELETE FROM {table} WHERE {sid} = {}", p(1)),
             delete_expired: format!("DELETE FROM {table} WHERE {expiry} <= {}", p(1)),
             table_exists,
