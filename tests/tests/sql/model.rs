@@ -16,6 +16,7 @@ diesel::table! {
         data -> Binary,
         expiry -> Nullable<Timestamp>,
         user_id -> Nullable<Varchar>,
+        note -> Nullable<Varchar>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
     }
@@ -34,6 +35,9 @@ pub struct UserSession {
     expiry: Option<NaiveDateTime>,
     #[session(from = "_user_id", index)]
     user_id: Option<String>,
+    /// Not written by the store: the database default (NULL) applies.
+    #[session(default)]
+    note: Option<String>,
     #[session(created_at)]
     created_at: NaiveDateTime,
     #[session(updated_at)]
@@ -63,6 +67,7 @@ pub async fn user_sessions_listed_and_revoked(url: &str) {
     store.save("session:anon", &user(Some("42")), &e).await.unwrap();
     let n = raw.count("SELECT COUNT(*) AS n FROM user_sessions WHERE user_id = '42' AND created_at IS NOT NULL AND updated_at IS NOT NULL").await;
     assert_eq!(n, 3);
+    assert_eq!(raw.count("SELECT COUNT(*) AS n FROM user_sessions WHERE note IS NULL").await, 4, "`default` columns are left alone");
 
     let listed = store.sessions_where(UserSession::by_user_id("42")).await.unwrap();
     let keys: Vec<&str> = listed.iter().map(|s| s.key.as_str()).collect();
@@ -80,6 +85,7 @@ pub async fn model_ddl_has_user_index(_url: &str) {
     let pg = UserSession::create_table_sql(Backend::Postgres);
     assert!(pg[0].contains("\"user_id\" VARCHAR(255) NULL"), "{}", pg[0]);
     assert!(pg[0].contains("\"created_at\" TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP"), "{}", pg[0]);
+    assert!(pg[0].contains("\"note\" VARCHAR(255) NULL"), "{}", pg[0]);
     assert!(pg.iter().any(|s| s == "CREATE INDEX IF NOT EXISTS \"ix_user_sessions_user_id\" ON \"user_sessions\" (\"user_id\")"));
     let my = UserSession::create_table_sql(Backend::Mysql);
     assert!(my[0].contains("INDEX `ix_user_sessions_user_id` (`user_id`)"), "{}", my[0]);

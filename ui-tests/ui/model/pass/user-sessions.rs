@@ -8,6 +8,7 @@ diesel::table! {
         data -> Binary,
         expiry -> Nullable<Timestamp>,
         user_id -> Nullable<Varchar>,
+        note -> Nullable<Varchar>,
         created_at -> Timestamp,
     }
 }
@@ -25,6 +26,9 @@ pub struct UserSession {
     expiry: Option<NaiveDateTime>,
     #[session(from = "_user_id", index)]
     user_id: Option<String>,
+    /// Not written by the store: the database default (NULL) applies.
+    #[session(default)]
+    note: Option<String>,
     #[session(created_at)]
     created_at: NaiveDateTime,
 }
@@ -33,6 +37,6 @@ fn main() {
     use session_runtime::SessionModel;
     let schema = UserSession::schema();
     assert_eq!(schema.table, "user_sessions");
-    assert_eq!(schema.columns.len(), 6);
+    assert_eq!(schema.columns.len(), 7);
     let _filter = UserSession::by_user_id("42");
 }
