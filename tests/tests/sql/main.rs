@@ -30,6 +30,7 @@ macro_rules! sql_suite {
             case!(flask_session_table, store);
             case!(creates_default_table_once, store);
             case!(load_with_refresh, store);
+            case!(unreachable_server_fails_fast, store);
             case!(user_sessions_listed_and_revoked, model);
             case!(model_ddl_has_user_index, model);
             case!(http_visits_leave_flask_rows, http);
@@ -47,3 +48,8 @@ macro_rules! sql_suite {
 sql_suite!(postgres, crate::support::pg_url);
 sql_suite!(mysql, crate::support::mysql_url);
 sql_suite!(sqlite, crate::support::sqlite_url);
+
+#[tokio::test]
+async fn sqlite_in_memory() {
+    store::sqlite_in_memory("").await;
+}

@@ -222,3 +222,26 @@ pub async fn load_with_refresh(url: &str) {
     assert!(raw.row(table, "session:r").await.is_none(), "expired row deleted, not refreshed");
     raw.drop_table(table).await;
 }
+
+/// A database that is not there fails `connect` within the pool's checkout timeout, with an
+/// error that names the backend, instead of hanging the application's startup.
+pub async fn unreachable_server_fails_fast(url: &str) {
+    let dead = if url.starts_with("postgres") {
+        "postgres://postgres@127.0.0.1:1/test".to_owned()
+    } else if url.starts_with("mysql") {
+        "mysql://root@127.0.0.1:1/test".to_owned()
+    } else {
+        "/nonexistent-dir/sessions.db".to_owned()
+    };
+    let started = std::time::Instant::now();
+    let err = SqlStore::connect(&settings(&dead, "t")).await.expect_err("no server");
+    assert!(started.elapsed() < Duration::from_secs(10), "took {:?}", started.elapsed());
+    assert!(matches!(err, session_runtime::StoreError::Backend { .. }), "{err}");
+}
+
+/// SQLite's `:memory:` keeps one connection, so the sessions stay in one database.
+pub async fn sqlite_in_memory(_url: &str) {
+    let store = SqlStore::connect(&settings(":memory:", "flask_sessions")).await.unwrap();
+    store.save("session:m", &alice(), &Expiry::after(lifetime())).await.unwrap();
+    assert_eq!(store.load("session:m", None).await.unwrap().unwrap().data, alice());
+}

@@ -151,6 +151,14 @@ pub(crate) fn build(url: &DatabaseUrl, cfg: PoolConfig) -> Result<SqlPool, Strin
     match url.backend {
         #[cfg(feature = "postgres")]
         Backend::Postgres => builder(cfg).build(ConnectionManager::new(target)).map(SqlPool::Postgres).map_err(err),
+        // `:memory:` is a new, empty database per connection: one connection, kept forever.
+        #[cfg(feature = "sqlite")]
+        Backend::Sqlite if target == ":memory:" => builder(PoolConfig { max_size: 1, ..cfg })
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .build(ConnectionManager::new(target))
+            .map(SqlPool::Sqlite)
+            .map_err(err),
         #[cfg(feature = "sqlite")]
         Backend::Sqlite => builder(cfg)
             .connection_customizer(Box::new(SqlitePragmas))
