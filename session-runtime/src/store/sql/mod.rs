@@ -13,16 +13,20 @@
 
 mod backend;
 mod cleanup;
+mod clock;
 mod ddl;
 mod model;
 mod pool;
 mod retry;
 mod statements;
+mod users;
+
+/// Used by `#[session_model]`'s output only.
+#[doc(hidden)]
+pub mod __private;
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
-use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
+use std::time::{Duration, SystemTime};
 
 use crate::codec::{self, SerializationFormat};
 use crate::expiry::{is_expired, Expiry};
@@ -31,6 +35,7 @@ use crate::settings::Settings;
 use crate::store::{Loaded, SessionStore, StoreError, Touched};
 
 pub use backend::Backend;
+pub use clock::{naive, system_time};
 pub use cleanup::{spawn_cleanup, CleanupTask, Sweeper};
 pub use model::{
     extra_from_session, Column, ColumnKind, ColumnType, ColumnValue, FlaskSession, ModelSchema, Role, SessionFilter,
@@ -195,30 +200,6 @@ impl SqlStore {
         }
     }
 
-    /// The live sessions matching `filter`, e.g. every session of a user
-    /// (`store.sessions_where(UserSession::by_user_id("42"))`).
-    pub async fn sessions_where(&self, filter: SessionFilter) -> Result<Vec<StoredSession>, StoreError> {
-        let sql = statements::select_by(&self.inner.schema, self.inner.backend, self.filter_column(&filter)?);
-        let binds = [filter.value, ColumnValue::Timestamp(Some(naive(SystemTime::now())))];
-        let rows = self.with_pool(move |pool, _| pool.rows(&sql, &binds)).await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| StoredSession {
-                key: r.session_id.unwrap_or_default(),
-                data: r.data.and_then(|d| codec::decode(&d).ok()),
-                expires_at: r.expiry.map(system_time),
-            })
-            .collect())
-    }
-
-    /// Deletes every session matching `filter` in one statement (logs a user out of every
-    /// browser); returns how many.
-    pub async fn revoke_where(&self, filter: SessionFilter) -> Result<u64, StoreError> {
-        let sql = statements::delete_by(&self.inner.schema, self.inner.backend, self.filter_column(&filter)?);
-        let binds = [filter.value];
-        Ok(self.with_pool(move |pool, _| pool.execute(&sql, &binds)).await? as u64)
-    }
-
     /// Counts one request toward `session_cleanup_n_requests` and, every Nth, deletes expired
     /// sessions in a background task. Returns whether it started a sweep; a no-op when the
     /// setting is unset. The session layer calls this once per request.
@@ -232,18 +213,6 @@ impl SqlStore {
     /// Deletes expired sessions every `period` in a background task, until the handle drops.
     pub fn spawn_cleanup(&self, period: Duration) -> CleanupTask {
         spawn_cleanup(self.clone(), period)
-    }
-
-    fn filter_column<'a>(&self, filter: &'a SessionFilter) -> Result<&'a str, StoreError> {
-        let known = self.inner.schema.columns.iter().any(|c| c.name == filter.column && matches!(c.role, Role::Extra { .. }));
-        if known {
-            Ok(&filter.column)
-        } else {
-            Err(StoreError::backend(
-                self.inner.backend.name(),
-                format!("`{}` is not an extra column of table `{}`", filter.column, self.inner.schema.table),
-            ))
-        }
     }
 
     /// Runs blocking `work` with the pool and statements, retried on transient errors.
@@ -374,81 +343,3 @@ impl SessionStore for SqlStore {
     }
 }
 
-/// A moment as the `expiry` column holds it: naive UTC, whole microseconds (Python's
-/// datetime resolution, and MySQL's `DATETIME(6)`).
-pub fn naive(t: SystemTime) -> NaiveDateTime {
-    let n = DateTime::<Utc>::from(t).naive_utc();
-    n.with_nanosecond(n.nanosecond() / 1_000 * 1_000).unwrap_or(n)
-}
-
-/// The inverse of [`naive`]; moments before 1970 become the epoch (long expired either way).
-pub fn system_time(t: NaiveDateTime) -> SystemTime {
-    let utc = t.and_utc();
-    u64::try_from(utc.timestamp())
-        .map(|secs| UNIX_EPOCH + Duration::new(secs, utc.timestamp_subsec_nanos().min(999_999_999)))
-        .unwrap_or(UNIX_EPOCH)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn naive_utc_round_trip() {
-        let t = UNIX_EPOCH + Duration::new(1_798_304_416, 614_721_123);
-        let n = naive(t);
-        assert_eq!(n.to_string(), "2026-12-26 17:00:16.614721");
-        assert_eq!(system_time(n), UNIX_EPOCH + Duration::new(1_798_304_416, 614_721_000));
-        assert_eq!(system_time(NaiveDateTime::MIN), UNIX_EPOCH);
-    }
-}
-
-/// Used by `#[session_model]`'s output only.
-#[doc(hidden)]
-pub mod __private {
-    pub use diesel;
-
-    use diesel::expression::{AsExpression, Expression, TypedExpressionType};
-    use diesel::sql_types::{Nullable, SqlType};
-
-    /// The SQL name of a diesel column (compiles only if the column exists in the `table!`).
-    pub fn column_name<C: diesel::Column>(_column: C) -> &'static str {
-        C::NAME
-    }
-
-    /// Compiles only when a field of Rust type `T` can be written to `column`.
-    pub fn column_fits<T, C>(_column: C)
-    where
-        C: Expression,
-        T: AsExpression<C::SqlType>,
-        C::SqlType: SqlType + TypedExpressionType,
-    {
-    }
-
-    /// A column's `Nullable<ST>` type, unwrapped: diesel accepts any `Option<T>` for any
-    /// nullable column, so an `Option<T>` field is checked as `T` against `ST`.
-    #[diagnostic::on_unimplemented(
-        message = "an `Option` field needs a nullable column, but the diesel table declares `{Self}`",
-        label = "this field is an `Option`",
-        note = "declare the column `Nullable<_>` in `table!`, or drop the `Option`"
-    )]
-    pub trait NullableColumn {
-        /// `ST` of `Nullable<ST>`.
-        type Inner;
-    }
-
-    impl<ST> NullableColumn for Nullable<ST> {
-        type Inner = ST;
-    }
-
-    /// Compiles only when an `Option<T>` field fits `column`: the column is nullable and its
-    /// SQL type takes a `T`.
-    pub fn option_fits<T, C>(_column: C)
-    where
-        C: Expression,
-        C::SqlType: NullableColumn,
-        T: AsExpression<<C::SqlType as NullableColumn>::Inner>,
-        <C::SqlType as NullableColumn>::Inner: SqlType + TypedExpressionType,
-    {
-    }
-}
