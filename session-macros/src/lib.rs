@@ -6,6 +6,7 @@
 mod config;
 mod ctxt;
 mod data;
+mod model;
 mod respan;
 
 use proc_macro::TokenStream;
@@ -21,4 +22,10 @@ pub fn session_config(args: TokenStream, input: TokenStream) -> TokenStream {
 pub fn derive_session_data(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
     data::expand(&input).into()
+}
+
+/// Makes a struct the SQL store's row model; see `session_runtime::store::sql::SessionModel`.
+#[proc_macro_attribute]
+pub fn session_model(args: TokenStream, input: TokenStream) -> TokenStream {
+    model::expand(args.into(), input.into()).into()
 }

@@ -72,3 +72,10 @@ mod fuzz_api;
 
 #[cfg(feature = "macros")]
 pub use session_macros::{session_config, SessionData};
+#[cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))))]
+pub use store::sql::{SessionModel, SqlStore};
+/// Makes a struct the SQL store's row model (see [`SessionModel`]).
+#[cfg(all(feature = "macros", any(feature = "postgres", feature = "sqlite", feature = "mysql")))]
+#[cfg_attr(docsrs, doc(cfg(all(feature = "macros", any(feature = "postgres", feature = "sqlite", feature = "mysql")))))]
+pub use session_macros::session_model;

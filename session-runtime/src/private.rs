@@ -151,9 +151,27 @@ pub trait DefaultValue {}
 #[diagnostic::do_not_recommend]
 impl<T: Default> DefaultValue for T {}
 
-/// Checks `session_sqlalchemy_model = T`. Until the SQL store lands every type passes; then this
-/// becomes `pub const fn require_session_model<T: crate::store::sql::SessionModel>() {}`.
+/// Checks `session_sqlalchemy_model = T`: `T` must be a `#[session_model]`.
+#[cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))]
+pub const fn require_session_model<T: crate::store::sql::SessionModel>() {}
+/// Without a SQL feature, `require_sql` already reports the missing feature.
+#[cfg(not(any(feature = "postgres", feature = "sqlite", feature = "mysql")))]
 pub const fn require_session_model<T: ?Sized>() {}
+
+/// `into_layer` for `session_sqlalchemy_model = M`: the SQL store on `M`'s table.
+#[cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))]
+pub async fn layer_with_model<M: crate::store::sql::SessionModel>(
+    settings: crate::Settings,
+) -> Result<crate::SessionLayer, crate::Error> {
+    settings.validate()?;
+    let store = crate::store::sql::SqlStore::connect_with_model::<M>(&settings).await?;
+    Ok(crate::SessionLayer::new(store, settings)?)
+}
+/// Without a SQL feature, `require_sql` already reports the missing feature.
+#[cfg(not(any(feature = "postgres", feature = "sqlite", feature = "mysql")))]
+pub async fn layer_with_model<M: ?Sized>(settings: crate::Settings) -> Result<crate::SessionLayer, crate::Error> {
+    settings.into_layer().await
+}
 
 /// What a `#[derive(SessionData)]` field type needs; spanned on the field by the derive.
 #[diagnostic::on_unimplemented(

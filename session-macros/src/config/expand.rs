@@ -29,7 +29,13 @@ pub(crate) fn expand(cont: &Config<'_>) -> TokenStream {
         #(#fields)*
         __settings
     };
-    let into_layer_body = quote!(#krate::Settings::into_layer(self.settings()).await);
+    let into_layer_body = match &cont.attrs.session_sqlalchemy_model {
+        Some(model) => {
+            let path = &model.value;
+            quote!(#krate::__private::layer_with_model::<#path>(self.settings()).await)
+        }
+        None => quote!(#krate::Settings::into_layer(self.settings()).await),
+    };
     let layer_with_store_body = quote!(#krate::SessionLayer::new(store, self.settings()));
     let data_body = quote!(::core::convert::From::from(session));
     let methods = methods(cont, &krate, settings_body, into_layer_body, layer_with_store_body, data_body);

@@ -19,9 +19,24 @@ use crate::map::SessionMap;
 
 pub mod filesystem;
 pub mod null;
+#[cfg(feature = "memcached")]
+pub mod memcached;
+#[cfg(feature = "mongodb")]
+pub mod mongodb;
+#[cfg(feature = "redis")]
+pub mod redis;
+#[cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))))]
+pub mod sql;
 
 pub use filesystem::FilesystemStore;
 pub use null::NullStore;
+#[cfg(feature = "memcached")]
+pub use memcached::MemcachedStore;
+#[cfg(feature = "mongodb")]
+pub use mongodb::MongoStore;
+#[cfg(feature = "redis")]
+pub use redis::RedisStore;
 
 /// A session as a store returned it.
 #[derive(Debug, Clone, PartialEq)]
@@ -219,13 +234,27 @@ impl<S: SessionStore> DynStore for S {
 
 /// The store of `settings.session_type`, connected and prepared.
 pub(crate) async fn connect(settings: &Settings) -> Result<Arc<dyn DynStore>, Error> {
+    // Unused when every backend feature is on.
+    #[allow(unused_variables)]
     let feature_off = |feature| Error::FeatureDisabled { session_type: settings.session_type.name(), feature };
     Ok(match settings.session_type {
         SessionType::Null => Arc::new(NullStore),
         SessionType::Filesystem => Arc::new(FilesystemStore::from_settings(settings)?),
+        #[cfg(feature = "redis")]
+        SessionType::Redis => Arc::new(RedisStore::connect(settings).await?),
+        #[cfg(not(feature = "redis"))]
         SessionType::Redis => return Err(feature_off("redis")),
+        #[cfg(feature = "memcached")]
+        SessionType::Memcached => Arc::new(MemcachedStore::connect(settings).await?),
+        #[cfg(not(feature = "memcached"))]
         SessionType::Memcached => return Err(feature_off("memcached")),
+        #[cfg(feature = "mongodb")]
+        SessionType::Mongodb => Arc::new(MongoStore::connect(settings).await?),
+        #[cfg(not(feature = "mongodb"))]
         SessionType::Mongodb => return Err(feature_off("mongodb")),
+        #[cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))]
+        SessionType::Sqlalchemy => Arc::new(sql::SqlStore::connect(settings).await?),
+        #[cfg(not(any(feature = "postgres", feature = "sqlite", feature = "mysql")))]
         SessionType::Sqlalchemy => return Err(feature_off("postgres`, `sqlite` or `mysql")),
     })
 }

@@ -1,0 +1,28 @@
+use chrono::NaiveDateTime;
+use session_runtime::session_model;
+
+diesel::table! {
+    user_sessions (id) {
+        id -> Integer,
+        session_id -> Varchar,
+        data -> Binary,
+        expiry -> Nullable<Timestamp>,
+        user_id -> Nullable<Varchar>,
+        created_at -> Timestamp,
+    }
+}
+
+// The table's user_id is Nullable<Varchar>; the struct says i64.
+#[session_model(table = user_sessions)]
+pub struct UserSession {
+    #[session(id)]
+    session_id: String,
+    #[session(data)]
+    data: Vec<u8>,
+    #[session(expiry)]
+    expiry: Option<NaiveDateTime>,
+    #[session(from = "_user_id")]
+    user_id: Option<i64>,
+}
+
+fn main() {}
