@@ -1,4 +1,5 @@
-//! Compile-fail and compile-pass cases of `#[session_config]` and `#[derive(SessionData)]`.
+//! Compile-fail and compile-pass cases of `#[session_config]`, `#[derive(SessionData)]` and
+//! `#[session_model]`.
 //!
 //! `.stderr` files are generated with `TRYBUILD=overwrite cargo test -p session-ui-tests` and
 //! reviewed. rustc's messages change between releases, so they are checked on the toolchain they
@@ -12,4 +13,6 @@ fn ui() {
     t.compile_fail("ui/data/fail/*.rs");
     t.pass("ui/config/pass/*.rs");
     t.pass("ui/data/pass/*.rs");
+    t.compile_fail("ui/model/fail/*.rs");
+    t.pass("ui/model/pass/*.rs");
 }
