@@ -151,14 +151,8 @@ pub trait DefaultValue {}
 #[diagnostic::do_not_recommend]
 impl<T: Default> DefaultValue for T {}
 
-/// Checks `session_sqlalchemy_model = T`: `T` must be a `#[session_model]`.
-#[cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))]
-pub const fn require_session_model<T: crate::store::sql::SessionModel>() {}
-/// Without a SQL feature, `require_sql` already reports the missing feature.
-#[cfg(not(any(feature = "postgres", feature = "sqlite", feature = "mysql")))]
-pub const fn require_session_model<T: ?Sized>() {}
-
-/// `into_layer` for `session_sqlalchemy_model = M`: the SQL store on `M`'s table.
+/// `into_layer` for `session_sqlalchemy_model = M`: the SQL store on `M`'s table. Its bound is
+/// the check that `M` is a `#[session_model]`, spanned on the user's path.
 #[cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))]
 pub async fn layer_with_model<M: crate::store::sql::SessionModel>(
     settings: crate::Settings,

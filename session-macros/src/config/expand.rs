@@ -30,9 +30,10 @@ pub(crate) fn expand(cont: &Config<'_>) -> TokenStream {
         __settings
     };
     let into_layer_body = match &cont.attrs.session_sqlalchemy_model {
+        // Spanned on the model: a type without `#[session_model]` is reported there, once.
         Some(model) => {
             let path = &model.value;
-            quote!(#krate::__private::layer_with_model::<#path>(self.settings()).await)
+            respan(quote!(#krate::__private::layer_with_model::<#path>(self.settings()).await), model.span)
         }
         None => quote!(#krate::Settings::into_layer(self.settings()).await),
     };
@@ -285,10 +286,7 @@ fn requirements(cont: &Config<'_>, krate: &TokenStream) -> Vec<TokenStream> {
             out.push(respan(quote!(#krate::__private::#require::<#krate::__private::Features>();), t.span));
         }
     }
-    // `session_data` is checked by the signature of the generated `data` method.
-    if let Some(model) = &cont.attrs.session_sqlalchemy_model {
-        let path = &model.value;
-        out.push(respan(quote!(#krate::__private::require_session_model::<#path>();), model.span));
-    }
+    // `session_data` is checked by the signature of the generated `data` method, and
+    // `session_sqlalchemy_model` by the bound of the `into_layer` body.
     out
 }
