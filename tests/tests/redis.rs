@@ -216,7 +216,7 @@ async fn server_goes_away_and_comes_back() {
             matches!(r, Err(StoreError::Backend { .. } | StoreError::Timeout { .. })),
             "a dead server is an error, got {r:?}"
         );
-        assert!(took <= timeout + Duration::from_millis(250), "failed after {took:?}, over the {timeout:?} bound");
+        assert!(took <= timeout + Duration::from_millis(500), "failed after {took:?}, over the {timeout:?} bound");
         eprintln!("redis down: {} in {took:?}", r.unwrap_err());
     }
 
@@ -302,7 +302,7 @@ async fn sentinel_finds_the_master_and_follows_a_failover() {
             }
             Ok(None) => panic!("the promoted replica lost the session"),
             Err(e) => {
-                assert!(step.elapsed() <= timeout + Duration::from_millis(300), "{e} after {:?}", step.elapsed());
+                assert!(step.elapsed() <= timeout + Duration::from_millis(500), "{e} after {:?}", step.elapsed());
                 assert!(t.elapsed() < Duration::from_secs(30), "no failover within 30 s: {e}");
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }
