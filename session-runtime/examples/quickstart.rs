@@ -5,25 +5,33 @@
 
 use axum::routing::get;
 use axum::Router;
-use session_runtime::{Session, SessionError, SessionType, Settings};
+use session_runtime::{session_config, SessionData, SessionError};
 
-async fn visit(session: Session) -> Result<String, SessionError> {
-    let visits = session.get::<u64>("visits").await?.unwrap_or(0) + 1;
-    session.insert("visits", &visits).await?;
+/// What this app keeps in a session: one key, `visits`.
+#[derive(SessionData)]
+struct Visitor {
+    #[session(default)]
+    visits: u64,
+}
+
+/// Checked at compile time; `Sessions.into_layer()` connects the store.
+#[session_config(session_type = "filesystem", session_data = Visitor)]
+struct Sessions;
+
+async fn visit(visitor: VisitorSession) -> Result<String, SessionError> {
+    let visits = visitor.visits().await? + 1;
+    visitor.set_visits(visits).await?;
     Ok(visits.to_string())
 }
 
-async fn reset(session: Session) -> Result<&'static str, SessionError> {
-    session.clear().await?;
+async fn reset(visitor: VisitorSession) -> Result<&'static str, SessionError> {
+    visitor.clear().await?;
     Ok("cleared")
 }
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut settings = Settings::default();
-    settings.session_type = SessionType::Filesystem;
-    let sessions = settings.into_layer().await?;
-
+    let sessions = Sessions.into_layer().await?;
     let app = Router::new().route("/", get(visit)).route("/reset", get(reset)).layer(sessions);
     let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3000);
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;

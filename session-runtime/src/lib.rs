@@ -30,14 +30,19 @@
 #![deny(missing_docs)]
 
 pub mod codec;
+mod data;
 mod expiry;
 mod id;
 mod map;
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
 mod settings;
 mod signer;
 pub mod store;
 
 pub use codec::SerializationFormat;
+pub use data::SessionData;
 pub use expiry::{parse_lifetime, Expiry};
 pub use id::SessionId;
 pub use map::{SessionMap, PERMANENT_KEY};
@@ -64,3 +69,6 @@ pub mod __fuzz {
     pub use crate::fuzz_api::*;
 }
 mod fuzz_api;
+
+#[cfg(feature = "macros")]
+pub use session_macros::{session_config, SessionData};

@@ -1,0 +1,6 @@
+use session_runtime::session_config;
+
+#[session_config(session_type = "filesystem", session_file_mode = 600)]
+struct Sessions;
+
+fn main() {}

@@ -1,0 +1,6 @@
+use session_runtime::session_config;
+
+#[session_config(session_cookie_path = "app")]
+struct Sessions;
+
+fn main() {}

@@ -1,0 +1,8 @@
+use session_runtime::SessionData;
+
+#[derive(SessionData)]
+struct Visitor<'a> {
+    name: &'a str,
+}
+
+fn main() {}

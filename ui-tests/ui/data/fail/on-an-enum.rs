@@ -1,0 +1,8 @@
+use session_runtime::SessionData;
+
+#[derive(SessionData)]
+enum Visitor {
+    Anonymous,
+}
+
+fn main() {}
