@@ -36,7 +36,9 @@ elif kind == "memcached":
     from pymemcache.client.base import Client
 
     host, port = os.environ.get("MEMCACHED_URL", "memcache://127.0.0.1:11211").split("//")[-1].split(":")
-    app.config["SESSION_MEMCACHED"] = Client((host, int(port)))
+    # noreply=False: pymemcache would otherwise answer before memcached stored the session, and
+    # the next request (on the other app) could miss it.
+    app.config["SESSION_MEMCACHED"] = Client((host, int(port)), default_noreply=False)
 elif kind == "mongodb":
     import pymongo
 

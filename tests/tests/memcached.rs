@@ -124,12 +124,13 @@ async fn entry_is_flask_sessions() {
     let k = key();
 
     // The default 31 days is over memcached's 30-day relative limit: sent as a Unix time, the
-    // server still counts down from 31 days (pymemcache observed: `t2678401`).
+    // server still counts down from 31 days (pymemcache observed: `t2678401`). memcached's own
+    // clock ticks once a second and lags on a busy machine, so `t` may read a little over.
     store.save(&k, &sample(42), &Expiry::after(Duration::from_secs(2_678_400))).await.unwrap();
     let item = text.mg(&k).expect("stored under prefix + sid");
     assert_eq!(item.value, unhex(ALICE), "msgspec's bytes");
     assert_eq!(item.flags, 0, "flags 0, as Python clients store bytes");
-    assert!((2_678_395..=2_678_401).contains(&item.ttl), "31 days as an absolute time: t{}", item.ttl);
+    assert!((2_678_395..=2_678_405).contains(&item.ttl), "31 days as an absolute time: t{}", item.ttl);
 
     // Exactly 30 days is still relative.
     store.save(&k, &sample(42), &Expiry::after(Duration::from_secs(2_592_000))).await.unwrap();
@@ -253,7 +254,7 @@ async fn server_goes_away_and_comes_back() {
             matches!(r, Err(StoreError::Backend { .. } | StoreError::Timeout { .. })),
             "a dead server is an error, got {r:?}"
         );
-        assert!(took <= timeout + Duration::from_millis(250), "failed after {took:?}, over the {timeout:?} bound");
+        assert!(took <= timeout + Duration::from_millis(500), "failed after {took:?}, over the {timeout:?} bound");
         eprintln!("memcached down: {} in {took:?}", r.unwrap_err());
     }
 
@@ -300,7 +301,7 @@ async fn http_requests_leave_flask_entries() {
     let item = text.mg(&k).expect("stored under session:<sid>");
     assert_eq!(item.value, common::backend_http::visits_msgpack(1));
     assert_eq!(item.flags, 0);
-    assert!((2_678_395..=2_678_401).contains(&item.ttl), "31 days: t{}", item.ttl);
+    assert!((2_678_395..=2_678_405).contains(&item.ttl), "31 days: t{}", item.ttl);
 
     text.touch(&k, 100);
     assert_eq!(common::http::text(&b, &format!("{base}/get")).await, "1");

@@ -226,7 +226,7 @@ async fn server_goes_away_and_comes_back() {
             matches!(r, Err(StoreError::Backend { .. } | StoreError::Timeout { .. })),
             "a dead server is an error, got {r:?}"
         );
-        assert!(took <= timeout + Duration::from_millis(250), "failed after {took:?}, over the {timeout:?} bound");
+        assert!(took <= timeout + Duration::from_millis(500), "failed after {took:?}, over the {timeout:?} bound");
         eprintln!("mongodb down: {} in {took:?}", r.unwrap_err());
     }
 

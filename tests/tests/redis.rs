@@ -16,6 +16,9 @@ use session_runtime::store::redis::{RedisStore, DEFAULT_TIMEOUT};
 use session_runtime::store::Touched;
 use session_runtime::{codec, Expiry, SerializationFormat, SessionStore, Settings, StoreError, Value};
 
+/// Where spawned servers may write (a replica's full sync writes dump.rdb even with `--save ""`).
+const TMP: &str = "/tmp";
+
 fn settings(urls: &str) -> Settings {
     let mut s = Settings::default();
     s.session_redis = urls.to_owned();
@@ -195,7 +198,7 @@ async fn bad_urls_fail_at_connect() {
 async fn server_goes_away_and_comes_back() {
     let mut server = Server::start(
         "redis-server",
-        &["--port", "{port}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        &["--port", "{port}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", TMP],
     );
     let timeout = Duration::from_millis(500);
     let store = RedisStore::connect_with_timeout(&settings(&format!("redis://127.0.0.1:{}", server.port)), timeout)
@@ -213,7 +216,7 @@ async fn server_goes_away_and_comes_back() {
             matches!(r, Err(StoreError::Backend { .. } | StoreError::Timeout { .. })),
             "a dead server is an error, got {r:?}"
         );
-        assert!(took <= timeout + Duration::from_millis(250), "failed after {took:?}, over the {timeout:?} bound");
+        assert!(took <= timeout + Duration::from_millis(500), "failed after {took:?}, over the {timeout:?} bound");
         eprintln!("redis down: {} in {took:?}", r.unwrap_err());
     }
 
@@ -238,7 +241,7 @@ async fn server_goes_away_and_comes_back() {
 /// promotes the replica, follows the failover without a restart.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sentinel_finds_the_master_and_follows_a_failover() {
-    let node = ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"];
+    let node = ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", TMP];
     let mut master = Server::start("redis-server", &[&["--port", "{port}"][..], &node].concat());
     let mport = master.port.to_string();
     let replica = Server::start("redis-server", &[&["--port", "{port}", "--replicaof", "127.0.0.1", &mport][..], &node].concat());
@@ -299,7 +302,7 @@ async fn sentinel_finds_the_master_and_follows_a_failover() {
             }
             Ok(None) => panic!("the promoted replica lost the session"),
             Err(e) => {
-                assert!(step.elapsed() <= timeout + Duration::from_millis(300), "{e} after {:?}", step.elapsed());
+                assert!(step.elapsed() <= timeout + Duration::from_millis(500), "{e} after {:?}", step.elapsed());
                 assert!(t.elapsed() < Duration::from_secs(30), "no failover within 30 s: {e}");
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }
@@ -353,7 +356,7 @@ async fn http_on_the_cluster() {
 async fn http_server_goes_away_and_comes_back() {
     let mut server = Server::start(
         "redis-server",
-        &["--port", "{port}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        &["--port", "{port}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", TMP],
     );
     let url = format!("redis://127.0.0.1:{}", server.port);
     common::backend_http::outage(http_settings(&url), &mut server).await;

@@ -233,6 +233,9 @@ impl<S: SessionStore> DynStore for S {
 }
 
 /// The store of `settings.session_type`, connected and prepared.
+///
+/// The network stores' connect futures are boxed: inlined, their depth made rustc overflow its
+/// query depth limit on an app awaiting `into_layer` with every feature on.
 pub(crate) async fn connect(settings: &Settings) -> Result<Arc<dyn DynStore>, Error> {
     // Unused when every backend feature is on.
     #[allow(unused_variables)]
@@ -241,15 +244,15 @@ pub(crate) async fn connect(settings: &Settings) -> Result<Arc<dyn DynStore>, Er
         SessionType::Null => Arc::new(NullStore),
         SessionType::Filesystem => Arc::new(FilesystemStore::from_settings(settings)?),
         #[cfg(feature = "redis")]
-        SessionType::Redis => Arc::new(RedisStore::connect(settings).await?),
+        SessionType::Redis => Arc::new(Box::pin(RedisStore::connect(settings)).await?),
         #[cfg(not(feature = "redis"))]
         SessionType::Redis => return Err(feature_off("redis")),
         #[cfg(feature = "memcached")]
-        SessionType::Memcached => Arc::new(MemcachedStore::connect(settings).await?),
+        SessionType::Memcached => Arc::new(Box::pin(MemcachedStore::connect(settings)).await?),
         #[cfg(not(feature = "memcached"))]
         SessionType::Memcached => return Err(feature_off("memcached")),
         #[cfg(feature = "mongodb")]
-        SessionType::Mongodb => Arc::new(MongoStore::connect(settings).await?),
+        SessionType::Mongodb => Arc::new(Box::pin(MongoStore::connect(settings)).await?),
         #[cfg(not(feature = "mongodb"))]
         SessionType::Mongodb => return Err(feature_off("mongodb")),
         #[cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))]
