@@ -21,7 +21,20 @@ pub mod filesystem;
 pub mod null;
 
 pub use filesystem::FilesystemStore;
+#[cfg(feature = "memcached")]
+pub mod memcached;
+#[cfg(feature = "mongodb")]
+pub mod mongodb;
+#[cfg(feature = "redis")]
+pub mod redis;
+
 pub use null::NullStore;
+#[cfg(feature = "memcached")]
+pub use memcached::MemcachedStore;
+#[cfg(feature = "mongodb")]
+pub use mongodb::MongoStore;
+#[cfg(feature = "redis")]
+pub use redis::RedisStore;
 
 /// A session as a store returned it.
 #[derive(Debug, Clone, PartialEq)]

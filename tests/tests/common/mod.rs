@@ -18,3 +18,6 @@ pub fn temp_dir(label: &str) -> PathBuf {
 
 pub mod flask;
 pub mod interop;
+pub mod conformance;
+pub mod env;
+pub mod spawn;

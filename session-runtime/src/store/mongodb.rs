@@ -1,0 +1,282 @@
+//! `session_type = "mongodb"`: MongoDB, in Flask-Session 0.8's layout.
+//!
+//! Layout (flask-format.md (f)): one document per session in `session_mongodb_db`.
+//! `session_mongodb_collect`: `{id: prefix + sid, val: Binary(serialized map), expiration: Date}`,
+//! a TTL index on `expiration` (expireAfterSeconds 0, so MongoDB deletes expired documents) and a
+//! unique index on `id`. Saves are Flask-Session's own write, `update_one({id}, {$set: {id, val,
+//! expiration}}, upsert)`, so a Flask app and this store update each other's documents.
+//!
+//! Choices that keep it working on real MongoDB and on the wire-compatible stand-in `nx-27017`
+//! the tests run against (see the services README):
+//! * Expiry is checked on read with a filter, `expiration > now`, never by deserializing the
+//!   field: MongoDB's TTL monitor runs only once a minute, and nx-27017 stores a `$set` of a
+//!   date on an existing document back as a string (its filters still compare it as a date).
+//!   `expiration` is read only to report [`Loaded::expires_at`], leniently.
+//! * A new session is inserted with `_id = id` as well: `_id` is unique on every server, while
+//!   nx-27017 accepts but does not enforce the unique index on `id`. So `create` is
+//!   collision-safe everywhere; a collision with an *expired* document takes that document over.
+//! * No `replace_one`: nx-27017 fails to replace a document holding a Binary.
+//!
+//! Every operation is bounded by the store's timeout ([`DEFAULT_TIMEOUT`], 2 s), which is also
+//! the driver's server-selection and connect timeout. The driver monitors the server and
+//! reconnects by itself, so the store never needs a restart.
+
+use std::time::{Duration, SystemTime};
+
+use mongodb::bson::spec::BinarySubtype;
+use mongodb::bson::{doc, Binary, Bson, DateTime, Document};
+use mongodb::error::{ErrorKind, WriteFailure};
+use mongodb::options::{ClientOptions, IndexOptions};
+use mongodb::{Client, Collection, IndexModel};
+
+use crate::codec::{self, SerializationFormat};
+use crate::expiry::Expiry;
+use crate::map::SessionMap;
+use crate::settings::Settings;
+use crate::store::{Loaded, SessionStore, StoreError, Touched};
+
+const STORE: &str = "mongodb";
+
+/// How long one store operation may take unless [`MongoStore::connect_with_timeout`] or
+/// [`MongoStore::with_timeout`] says otherwise: far above a healthy round trip, short enough
+/// that a request on a dead server fails fast with a 5xx.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// MongoDB's duplicate-key error code.
+const DUPLICATE_KEY: i32 = 11000;
+
+/// The MongoDB session store; cheap to clone (the driver's client is shared).
+#[derive(Debug, Clone)]
+pub struct MongoStore {
+    sessions: Collection<Document>,
+    format: SerializationFormat,
+    timeout: Duration,
+}
+
+impl MongoStore {
+    /// Connects to `settings.session_mongodb` and opens `session_mongodb_db`.
+    /// `session_mongodb_collect`, creating the TTL index on `expiration` and the unique index on
+    /// `id` if they are missing. Fails within about [`DEFAULT_TIMEOUT`] when the URL is
+    /// malformed or no server answers, so a misconfigured app stops at startup.
+    pub async fn connect(settings: &Settings) -> Result<Self, StoreError> {
+        Self::connect_with_timeout(settings, DEFAULT_TIMEOUT).await
+    }
+
+    /// [`connect`](Self::connect) with an operation timeout other than [`DEFAULT_TIMEOUT`].
+    pub async fn connect_with_timeout(settings: &Settings, timeout: Duration) -> Result<Self, StoreError> {
+        let mut options = bounded(timeout, ClientOptions::parse(settings.session_mongodb.as_str())).await?;
+        options.server_selection_timeout = Some(timeout);
+        options.connect_timeout = Some(timeout);
+        // Notice a server that came back within a second rather than the default ten.
+        options.heartbeat_freq = Some(Duration::from_secs(1));
+        let client = Client::with_options(options).map_err(backend)?;
+        let store = Self::from_client(
+            &client,
+            &settings.session_mongodb_db,
+            &settings.session_mongodb_collect,
+            settings.session_serialization_format,
+        )
+        .with_timeout(timeout);
+        store.ensure_indexes().await?;
+        Ok(store)
+    }
+
+    /// A store over an existing client, on `db`.`collection`. Call
+    /// [`ensure_indexes`](Self::ensure_indexes) once if the indexes may be missing.
+    pub fn from_client(client: &Client, db: &str, collection: &str, format: SerializationFormat) -> Self {
+        MongoStore { sessions: client.database(db).collection(collection), format, timeout: DEFAULT_TIMEOUT }
+    }
+
+    /// Bounds every operation by `timeout` instead of [`DEFAULT_TIMEOUT`].
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The collection the sessions live in.
+    pub fn collection(&self) -> &Collection<Document> {
+        &self.sessions
+    }
+
+    /// Creates the TTL index on `expiration` (as Flask-Session 0.8 does) and a unique index on
+    /// `id`. An existing collection holding duplicate ids (Flask-Session makes no unique
+    /// index) keeps working without the latter: collisions are still caught through `_id`.
+    pub async fn ensure_indexes(&self) -> Result<(), StoreError> {
+        let ttl = IndexModel::builder()
+            .keys(doc! { "expiration": 1 })
+            .options(IndexOptions::builder().expire_after(Duration::ZERO).build())
+            .build();
+        bounded(self.timeout, self.sessions.create_index(ttl)).await?;
+        let unique = IndexModel::builder()
+            .keys(doc! { "id": 1 })
+            .options(IndexOptions::builder().unique(true).build())
+            .build();
+        if let Err(e) = bounded(self.timeout, self.sessions.create_index(unique)).await {
+            match e {
+                StoreError::Backend { .. } => {
+                    tracing::warn!(error = %e, "mongodb session store: no unique index on `id`")
+                }
+                other => return Err(other),
+            }
+        }
+        Ok(())
+    }
+
+    fn document(&self, key: &str, data: &SessionMap, expiry: &Expiry) -> Result<Document, StoreError> {
+        let val = Binary { subtype: BinarySubtype::Generic, bytes: codec::encode(data, self.format)? };
+        Ok(doc! { "id": key, "val": val, "expiration": date(expiry.at()) })
+    }
+}
+
+fn date(t: SystemTime) -> DateTime {
+    DateTime::from_system_time(t)
+}
+
+/// `{id: key, expiration: {$gt: now}}`: the live document under `key`.
+fn live(key: &str) -> Document {
+    doc! { "id": key, "expiration": { "$gt": date(SystemTime::now()) } }
+}
+
+async fn bounded<T>(
+    timeout: Duration,
+    action: impl std::future::IntoFuture<Output = mongodb::error::Result<T>>,
+) -> Result<T, StoreError> {
+    // The driver's operations are builders that become futures when awaited.
+    match tokio::time::timeout(timeout, action.into_future()).await {
+        Err(_) => Err(StoreError::Timeout { store: STORE, after: timeout }),
+        Ok(Err(e)) if matches!(*e.kind, ErrorKind::ServerSelection { .. }) => {
+            // The driver gave up finding a server within server_selection_timeout: a timeout.
+            tracing::debug!(error = %e, "mongodb server selection failed");
+            Err(StoreError::Timeout { store: STORE, after: timeout })
+        }
+        Ok(Err(e)) => Err(backend(e)),
+        Ok(Ok(v)) => Ok(v),
+    }
+}
+
+fn backend(e: mongodb::error::Error) -> StoreError {
+    StoreError::backend(STORE, e)
+}
+
+fn is_duplicate_key(e: &StoreError) -> bool {
+    let StoreError::Backend { source, .. } = e else { return false };
+    let Some(e) = source.downcast_ref::<mongodb::error::Error>() else { return false };
+    match &*e.kind {
+        ErrorKind::Write(WriteFailure::WriteError(w)) => w.code == DUPLICATE_KEY,
+        ErrorKind::Command(c) => c.code == DUPLICATE_KEY,
+        _ => false,
+    }
+}
+
+/// The session in a document; a `val` that is not bytes is as unreadable as corrupt bytes.
+fn loaded(doc: &Document, refresh: Option<&Expiry>) -> Result<Loaded, StoreError> {
+    let data = match doc.get("val") {
+        Some(Bson::Binary(b)) => codec::decode(&b.bytes)?,
+        // A JSON session some other writer stored as a string.
+        Some(Bson::String(s)) => codec::decode(s.as_bytes())?,
+        // Empty input never decodes: this yields the codec's own DecodeError.
+        _ => codec::decode(b"")?,
+    };
+    let expires_at = match refresh {
+        Some(e) => Some(e.at()),
+        None => doc.get("expiration").and_then(lenient_time),
+    };
+    Ok(Loaded { data, expires_at, refreshed: refresh.is_some() })
+}
+
+/// `expiration` as a moment: a BSON date, or the naive-UTC text `YYYY-MM-DD HH:MM:SS[.ffffff]`
+/// nx-27017 stores after a `$set`. Anything else is `None` (the read filter already checked it).
+fn lenient_time(v: &Bson) -> Option<SystemTime> {
+    match v {
+        Bson::DateTime(d) => Some(d.to_system_time()),
+        Bson::String(s) => parse_naive_utc(s),
+        _ => None,
+    }
+}
+
+fn parse_naive_utc(s: &str) -> Option<SystemTime> {
+    let s = s.trim_end_matches('Z');
+    let (date, clock) = s.split_once([' ', 'T'])?;
+    let mut d = date.splitn(3, '-').map(str::parse::<u32>);
+    let (y, mo, day) = (d.next()?.ok()?, d.next()?.ok()?, d.next()?.ok()?);
+    let (hms, frac) = clock.split_once('.').unwrap_or((clock, ""));
+    let mut c = hms.splitn(3, ':').map(str::parse::<u8>);
+    let (h, mi, sec) = (c.next()?.ok()?, c.next()?.ok()?, c.next()?.ok()?);
+    // Fractional seconds to microseconds: "123" is 123000 us, digits past the sixth are dropped.
+    let digits: String = frac.chars().chain(std::iter::repeat('0')).take(6).collect();
+    let micros: u32 = if frac.is_empty() { 0 } else { digits.parse().ok()? };
+    let date = time::Date::from_calendar_date(i32::try_from(y).ok()?, u8::try_from(mo).ok()?.try_into().ok()?, u8::try_from(day).ok()?).ok()?;
+    let clock = time::Time::from_hms_micro(h, mi, sec, micros).ok()?;
+    Some(time::PrimitiveDateTime::new(date, clock).assume_utc().into())
+}
+
+impl SessionStore for MongoStore {
+    async fn load(&self, key: &str, refresh: Option<&Expiry>) -> Result<Option<Loaded>, StoreError> {
+        let found = match refresh {
+            // One round trip: read and move the expiry together.
+            Some(e) => {
+                let set = doc! { "$set": { "expiration": date(e.at()) } };
+                bounded(self.timeout, self.sessions.find_one_and_update(live(key), set)).await?
+            }
+            None => bounded(self.timeout, self.sessions.find_one(live(key))).await?,
+        };
+        found.map(|d| loaded(&d, refresh)).transpose()
+    }
+
+    async fn save(&self, key: &str, data: &SessionMap, expiry: &Expiry) -> Result<(), StoreError> {
+        let set = doc! { "$set": self.document(key, data, expiry)? };
+        let write = || self.sessions.update_one(doc! { "id": key }, set.clone()).upsert(true);
+        match bounded(self.timeout, write()).await {
+            // Two upserts of one new id raced and the unique index refused the second insert;
+            // the document exists now, so the retry updates it.
+            Err(e) if is_duplicate_key(&e) => bounded(self.timeout, write()).await.map(drop),
+            other => other.map(drop),
+        }
+    }
+
+    async fn create(&self, key: &str, data: &SessionMap, expiry: &Expiry) -> Result<bool, StoreError> {
+        let mut document = self.document(key, data, expiry)?;
+        document.insert("_id", key);
+        match bounded(self.timeout, self.sessions.insert_one(&document)).await {
+            Ok(_) => Ok(true),
+            Err(e) if is_duplicate_key(&e) => {
+                // Taken, but perhaps only by an expired document the TTL monitor has not removed
+                // yet: that one may be taken over, atomically, a live one may not.
+                document.remove("_id");
+                let expired = doc! { "id": key, "expiration": { "$lte": date(SystemTime::now()) } };
+                let r = bounded(self.timeout, self.sessions.update_one(expired, doc! { "$set": document })).await?;
+                Ok(r.matched_count == 1)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        bounded(self.timeout, self.sessions.delete_many(doc! { "id": key })).await.map(drop)
+    }
+
+    async fn touch(&self, key: &str, expiry: &Expiry) -> Result<Touched, StoreError> {
+        let set = doc! { "$set": { "expiration": date(expiry.at()) } };
+        let r = bounded(self.timeout, self.sessions.update_one(live(key), set)).await?;
+        Ok(if r.matched_count == 1 { Touched::Refreshed } else { Touched::Missing })
+    }
+
+    async fn delete_expired(&self) -> Result<u64, StoreError> {
+        let expired = doc! { "expiration": { "$lte": date(SystemTime::now()) } };
+        Ok(bounded(self.timeout, self.sessions.delete_many(expired)).await?.deleted_count)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_nx_date_strings_as_utc() {
+        let t = parse_naive_utc("2026-11-25 18:09:40.123000").unwrap();
+        let secs = t.duration_since(SystemTime::UNIX_EPOCH).unwrap();
+        assert_eq!(secs.as_millis(), 1_795_630_180_123);
+        assert!(parse_naive_utc("2026-11-25T18:09:40").is_some());
+        assert!(parse_naive_utc("tomorrow").is_none());
+    }
+}

@@ -1,0 +1,181 @@
+//! `session_type = "redis"`: Redis, single node or Redis Cluster, in Flask-Session 0.8's layout.
+//!
+//! Layout (flask-format.md (c)): key `prefix + sid`, value the serialized map (msgpack by
+//! default), written `SET key value EX ttl`. A refresh never rewrites the data: `GETEX key EX ttl`
+//! when the session is read anyway (one round trip), `EXPIRE key ttl` otherwise. A new session is
+//! written `SET key value NX EX ttl`, so two requests drawing the same id cannot overwrite each
+//! other.
+//!
+//! Connections: a single node goes through [`ConnectionManager`], a Cluster through the cluster
+//! client's own connection; both reconnect by themselves after the server comes back, so the store
+//! never needs a restart. Every command is bounded by the store's timeout
+//! ([`DEFAULT_TIMEOUT`], 2 s, see [`RedisStore::with_timeout`]): a dead or stalled server
+//! gives [`StoreError::Timeout`] or [`StoreError::Backend`] in that time, never a hung request.
+
+use std::time::Duration;
+
+use ::redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use ::redis::cluster::ClusterClient;
+use ::redis::cluster_async::ClusterConnection;
+use ::redis::{Cmd, FromRedisValue, RedisError, Value};
+
+use crate::codec::{self, SerializationFormat};
+use crate::expiry::Expiry;
+use crate::map::SessionMap;
+use crate::settings::Settings;
+use crate::store::{Loaded, SessionStore, StoreError, Touched};
+
+const STORE: &str = "redis";
+
+/// How long one store operation may take, connecting included, unless
+/// [`RedisStore::with_timeout`] says otherwise. Two seconds: far above a healthy round trip on a
+/// LAN (well under 1 ms), short enough that a request on a dead server fails fast with a 5xx.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The Redis session store; cheap to clone (the connection is shared).
+#[derive(Clone)]
+pub struct RedisStore {
+    conn: Conn,
+    format: SerializationFormat,
+    timeout: Duration,
+}
+
+#[derive(Clone)]
+enum Conn {
+    Single(ConnectionManager),
+    Cluster(ClusterConnection),
+}
+
+impl std::fmt::Debug for RedisStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kind = match self.conn {
+            Conn::Single(_) => "single node",
+            Conn::Cluster(_) => "cluster",
+        };
+        f.debug_struct("RedisStore")
+            .field("kind", &kind)
+            .field("format", &self.format)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+impl RedisStore {
+    /// Connects as `settings.session_redis` says: one URL is a single node, several
+    /// comma-separated node URLs are a Redis Cluster. Values are written in
+    /// `settings.session_serialization_format`. Fails (within [`DEFAULT_TIMEOUT`]) when the URL
+    /// is malformed or no server answers, so a misconfigured app stops at startup.
+    pub async fn connect(settings: &Settings) -> Result<Self, StoreError> {
+        Self::connect_with_timeout(settings, DEFAULT_TIMEOUT).await
+    }
+
+    /// [`connect`](Self::connect) with an operation timeout other than [`DEFAULT_TIMEOUT`].
+    pub async fn connect_with_timeout(settings: &Settings, timeout: Duration) -> Result<Self, StoreError> {
+        let urls: Vec<&str> =
+            settings.session_redis.split(',').map(str::trim).filter(|u| !u.is_empty()).collect();
+        let format = settings.session_serialization_format;
+        match urls.as_slice() {
+            [] => Err(StoreError::backend(STORE, "session_redis is empty; give a redis:// URL")),
+            [one] => {
+                let client = ::redis::Client::open(*one).map_err(backend)?;
+                let config = ConnectionManagerConfig::new()
+                    .set_connection_timeout(Some(timeout))
+                    .set_response_timeout(Some(timeout))
+                    // Reconnect attempts back off up to 1 s apart, so a server that comes back is
+                    // picked up within about a second.
+                    .set_max_delay(Duration::from_secs(1));
+                let manager = bounded(timeout, ConnectionManager::new_with_config(client, config)).await?;
+                Ok(Self::from_manager(manager, format).with_timeout(timeout))
+            }
+            nodes => {
+                let client = ClusterClient::builder(nodes.iter().copied())
+                    .connection_timeout(timeout)
+                    .response_timeout(timeout)
+                    .build()
+                    .map_err(backend)?;
+                let conn = bounded(timeout, client.get_async_connection()).await?;
+                Ok(Self::from_cluster(conn, format).with_timeout(timeout))
+            }
+        }
+    }
+
+    /// A store over an existing single-node connection manager (configure its reconnection
+    /// and timeouts as you like; the store adds its own bound, [`DEFAULT_TIMEOUT`]).
+    pub fn from_manager(manager: ConnectionManager, format: SerializationFormat) -> Self {
+        RedisStore { conn: Conn::Single(manager), format, timeout: DEFAULT_TIMEOUT }
+    }
+
+    /// A store over an existing Redis Cluster connection.
+    pub fn from_cluster(conn: ClusterConnection, format: SerializationFormat) -> Self {
+        RedisStore { conn: Conn::Cluster(conn), format, timeout: DEFAULT_TIMEOUT }
+    }
+
+    /// Bounds every operation by `timeout` instead of [`DEFAULT_TIMEOUT`].
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Runs one command on a clone of the shared connection (clones share one socket).
+    async fn run<T: FromRedisValue>(&self, cmd: &Cmd) -> Result<T, StoreError> {
+        match &self.conn {
+            Conn::Single(m) => bounded(self.timeout, cmd.query_async(&mut m.clone())).await,
+            Conn::Cluster(c) => bounded(self.timeout, cmd.query_async(&mut c.clone())).await,
+        }
+    }
+}
+
+/// `fut` within `timeout`; the client's own timeouts and ours both become [`StoreError::Timeout`].
+async fn bounded<T>(
+    timeout: Duration,
+    fut: impl std::future::Future<Output = Result<T, RedisError>>,
+) -> Result<T, StoreError> {
+    match tokio::time::timeout(timeout, fut).await {
+        Err(_) => Err(StoreError::Timeout { store: STORE, after: timeout }),
+        Ok(Err(e)) if e.is_timeout() => Err(StoreError::Timeout { store: STORE, after: timeout }),
+        Ok(Err(e)) => Err(backend(e)),
+        Ok(Ok(v)) => Ok(v),
+    }
+}
+
+fn backend(e: RedisError) -> StoreError {
+    StoreError::backend(STORE, e)
+}
+
+impl SessionStore for RedisStore {
+    async fn load(&self, key: &str, refresh: Option<&Expiry>) -> Result<Option<Loaded>, StoreError> {
+        let bytes: Option<Vec<u8>> = match refresh {
+            Some(e) => self.run(::redis::cmd("GETEX").arg(key).arg("EX").arg(e.ttl_secs())).await?,
+            None => self.run(::redis::cmd("GET").arg(key)).await?,
+        };
+        let Some(bytes) = bytes else { return Ok(None) };
+        Ok(Some(Loaded {
+            data: codec::decode(&bytes)?,
+            // Redis expires the key itself; after GETEX we know the new moment, else we did not ask.
+            expires_at: refresh.map(Expiry::at),
+            refreshed: refresh.is_some(),
+        }))
+    }
+
+    async fn save(&self, key: &str, data: &SessionMap, expiry: &Expiry) -> Result<(), StoreError> {
+        let bytes = codec::encode(data, self.format)?;
+        self.run::<()>(::redis::cmd("SET").arg(key).arg(bytes).arg("EX").arg(expiry.ttl_secs())).await
+    }
+
+    async fn create(&self, key: &str, data: &SessionMap, expiry: &Expiry) -> Result<bool, StoreError> {
+        let bytes = codec::encode(data, self.format)?;
+        // SET NX answers OK when it wrote, nil when the key was there.
+        let reply: Value =
+            self.run(::redis::cmd("SET").arg(key).arg(bytes).arg("NX").arg("EX").arg(expiry.ttl_secs())).await?;
+        Ok(!matches!(reply, Value::Nil))
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        self.run::<()>(::redis::cmd("DEL").arg(key)).await
+    }
+
+    async fn touch(&self, key: &str, expiry: &Expiry) -> Result<Touched, StoreError> {
+        let set: i64 = self.run(::redis::cmd("EXPIRE").arg(key).arg(expiry.ttl_secs())).await?;
+        Ok(if set == 1 { Touched::Refreshed } else { Touched::Missing })
+    }
+}
