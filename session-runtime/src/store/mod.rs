@@ -27,6 +27,9 @@ pub mod memcached;
 pub mod mongodb;
 #[cfg(feature = "redis")]
 pub mod redis;
+#[cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))))]
+pub mod sql;
 
 pub use null::NullStore;
 #[cfg(feature = "memcached")]

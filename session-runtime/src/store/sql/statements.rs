@@ -1,0 +1,135 @@
+//! The SQL text of every statement the store runs, rendered once per store from the model.
+
+use super::backend::Backend;
+use super::model::{ModelSchema, Role};
+
+/// Statement texts; binds are listed next to each in the order they are given.
+#[derive(Debug, Clone)]
+pub(crate) struct Statements {
+    /// binds: key
+    pub(crate) select: String,
+    /// binds: key, now
+    pub(crate) delete_if_expired: String,
+    /// binds: key, data, expiry, [created_at], [updated_at], extras...
+    pub(crate) upsert: String,
+    /// binds: as `upsert`
+    pub(crate) insert: String,
+    /// binds: expiry, [updated_at], key
+    pub(crate) touch: String,
+    /// binds: key
+    pub(crate) delete: String,
+    /// binds: now
+    pub(crate) delete_expired: String,
+    /// binds: table name as the catalog spells it
+    pub(crate) table_exists: String,
+}
+
+impl Statements {
+    pub(crate) fn new(schema: &ModelSchema, backend: Backend) -> Self {
+        let q = |s: &str| backend.quote(s);
+        let p = |n: usize| backend.placeholder(n);
+        let table = q(&schema.table);
+        let (sid, data, expiry) = schema.core();
+        let (sid, data, expiry) = (q(sid), q(data), q(expiry));
+
+        let mut written = vec![sid.clone(), data.clone(), expiry.clone()];
+        let mut on_update = vec![data.clone(), expiry.clone()];
+        if let Some(c) = schema.column(&Role::CreatedAt) {
+            written.push(q(&c.name));
+        }
+        let updated_at = schema.column(&Role::UpdatedAt).map(|c| q(&c.name));
+        if let Some(c) = &updated_at {
+            written.push(c.clone());
+            on_update.push(c.clone());
+        }
+        for c in schema.filled_extras() {
+            written.push(q(&c.name));
+            on_update.push(q(&c.name));
+        }
+        let values = (1..=written.len()).map(p).collect::<Vec<_>>().join(", ");
+        let insert = format!("INSERT INTO {table} ({}) VALUES ({values})", written.join(", "));
+        let upsert = match backend {
+            Backend::Mysql => {
+                // VALUES(col) is deprecated in MySQL 8.0.20 but is what MariaDB understands.
+                let set: Vec<String> = on_update.iter().map(|c| format!("{c} = VALUES({c})")).collect();
+                format!("{insert} ON DUPLICATE KEY UPDATE {}", set.join(", "))
+            }
+            Backend::Postgres | Backend::Sqlite => {
+                let set: Vec<String> = on_update.iter().map(|c| format!("{c} = excluded.{c}")).collect();
+                format!("{insert} ON CONFLICT ({sid}) DO UPDATE SET {}", set.join(", "))
+            }
+        };
+        let touch = match &updated_at {
+            Some(u) => format!("UPDATE {table} SET {expiry} = {}, {u} = {} WHERE {sid} = {}", p(1), p(2), p(3)),
+            None => format!("UPDATE {table} SET {expiry} = {} WHERE {sid} = {}", p(1), p(2)),
+        };
+        let table_exists = match backend {
+            Backend::Postgres => "SELECT COUNT(*) AS n FROM (SELECT to_regclass($1) AS r) AS t WHERE r IS NOT NULL".to_owned(),
+            Backend::Sqlite => "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = ?".to_owned(),
+            Backend::Mysql => "SELECT COUNT(*) AS n FROM information_schema.tables \
+                               WHERE table_schema = COALESCE(?, DATABASE()) AND table_name = ?"
+                .to_owned(),
+        };
+        Statements {
+            select: format!(
+                "SELECT {sid} AS session_id, {data} AS data, {expiry} AS expiry FROM {table} WHERE {sid} = {}",
+                p(1)
+            ),
+            delete_if_expired: format!("DELETE FROM {table} WHERE {sid} = {} AND {expiry} <= {}", p(1), p(2)),
+            upsert,
+            insert,
+            touch,
+            delete: format!("DELETE FROM {table} WHERE {sid} = {}", p(1)),
+            delete_expired: format!("DELETE FROM {table} WHERE {expiry} <= {}", p(1)),
+            table_exists,
+        }
+    }
+}
+
+/// `SELECT` of the live sessions whose `column` equals the first bind (binds: value, now).
+pub(crate) fn select_by(schema: &ModelSchema, backend: Backend, column: &str) -> String {
+    let q = |s: &str| backend.quote(s);
+    let (sid, data, expiry) = schema.core();
+    let (sid, data, expiry) = (q(sid), q(data), q(expiry));
+    format!(
+        "SELECT {sid} AS session_id, {data} AS data, {expiry} AS expiry FROM {} \
+         WHERE {} = {} AND ({expiry} IS NULL OR {expiry} > {}) ORDER BY {sid}",
+        q(&schema.table),
+        q(column),
+        backend.placeholder(1),
+        backend.placeholder(2)
+    )
+}
+
+/// `DELETE` of every session whose `column` equals the one bind.
+pub(crate) fn delete_by(schema: &ModelSchema, backend: Backend, column: &str) -> String {
+    format!("DELETE FROM {} WHERE {} = {}", backend.quote(&schema.table), backend.quote(column), backend.placeholder(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::sql::model::{Column, ColumnKind};
+
+    #[test]
+    fn upserts_per_backend() {
+        let mut s = ModelSchema::flask_default("t");
+        s.columns.push(Column {
+            name: "user_id".into(),
+            role: Role::Extra { from: Some("_user_id".into()) },
+            kind: ColumnKind::Text,
+            nullable: true,
+            indexed: true,
+        });
+        let pg = Statements::new(&s, Backend::Postgres);
+        assert_eq!(
+            pg.upsert,
+            "INSERT INTO \"t\" (\"session_id\", \"data\", \"expiry\", \"user_id\") VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (\"session_id\") DO UPDATE SET \"data\" = excluded.\"data\", \"expiry\" = excluded.\"expiry\", \
+             \"user_id\" = excluded.\"user_id\""
+        );
+        let my = Statements::new(&s, Backend::Mysql);
+        assert!(my.upsert.ends_with("ON DUPLICATE KEY UPDATE `data` = VALUES(`data`), `expiry` = VALUES(`expiry`), `user_id` = VALUES(`user_id`)"));
+        assert_eq!(Statements::new(&s, Backend::Sqlite).touch, "UPDATE \"t\" SET \"expiry\" = ? WHERE \"session_id\" = ?");
+    }
+}
