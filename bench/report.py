@@ -99,6 +99,25 @@ for store in stores:
                 verdict(ours["cmds"] < 0.001, f"{tag}: {ours['cmds']:.3f} Redis commands/req (0)")
     p("")
 
+instr = [l.split("\t") for l in read("instr.tsv").splitlines() if l.strip()]
+if instr:
+    p("### Redis: user-space instructions per request (callgrind; immune to the neighbours' load)\n")
+    p("| route | server | requests | instructions/req | ÷ floor | ÷ tower-sessions | ÷ bare |")
+    p("|---|---|---|---|---|---|---|")
+    by = {(r[0], r[1]): int(r[4]) for r in instr}
+    for name, route, n, ir, per in instr:
+        per = int(per)
+        fl = by.get(("floor_redis", route))
+        ts = by.get(("tower_sessions", route))
+        bare = by.get(("bare", route))
+        label = {"server": "**session-runtime**"}.get(name, name)
+        p(f"| /{route} | {label} | {n} | {per} | {per / fl:.2f} |" if fl else f"| /{route} | {label} | {n} | {per} | |", )
+        lines[-1] += (f" {per / ts:.2f} |" if ts else " |") + (f" {per / bare:.2f} |" if bare else " |")
+    p("")
+    if ("server", "incr") in by and ("floor_redis", "incr") in by:
+        r = by[("server", "incr")] / by[("floor_redis", "incr")]
+        verdict(r <= 1.15, f"redis /incr: user-space instructions/req {r:.2f}× floor (callgrind; CPU target ≤ 1.15)")
+
 prune = read("prune.txt")
 if prune:
     p("### Filesystem pruning (write cost with 50,000 vs 100 session files)\n")

@@ -3,7 +3,7 @@
 # under the same wrk load, one server loaded at a time; then the criterion micro-benchmarks and
 # the filesystem pruning measurement. Prints one table; every ratio in it comes from this run.
 #
-#   usage: bench/run.sh [load] [micro] [prune]        (default: all three)
+#   usage: bench/run.sh [load] [instr] [micro] [prune]     (default: all four)
 #   env:   DURATION=10 WARMUP=3 CONNS="32 256" THREADS=2 SESSIONS=256 ROUNDS=1 STORES="redis filesystem postgres"
 #          OUT=bench/results (raw wrk output, the TSV and the rendered table go there)
 #
@@ -30,7 +30,7 @@ BIN=$TARGET/release
 WORK=$(mktemp -d /tmp/session-bench.XXXXXX)
 
 steps=("$@")
-[ ${#steps[@]} -eq 0 ] && steps=(load micro prune)
+[ ${#steps[@]} -eq 0 ] && steps=(load instr micro prune)
 want() { local s; for s in "${steps[@]}"; do [ "$s" = "$1" ] && return 0; done; return 1; }
 
 log() { echo "[bench] $*" >&2; }
@@ -59,8 +59,9 @@ setup() {
         local _; for _ in $(seq 50); do port_open "$REDIS_PORT" && break; sleep 0.1; done
     fi
     redis-cli -p "$REDIS_PORT" ping >/dev/null
-    log "building (release)"
+    log "building (release, and the criterion benches, so no compiler runs during a measurement)"
     (cd "$ROOT" && cargo build --release -q -p session-bench --bins)
+    if want micro; then (cd "$ROOT" && cargo bench -q -p session-bench --bench micro --no-run); fi
     mkdir -p "$OUT"
 }
 
@@ -216,14 +217,16 @@ load() {
 
 micro() {
     log "criterion micro-benchmarks"
-    (cd "$ROOT" && cargo bench -q -p session-bench --bench micro -- --noplot 2>/dev/null) | tee "$OUT/micro.txt" |
-        grep -E '^[a-z_/0-9A-Z]+ *time:|^[a-z].*$' >&2 || true
+    (cd "$ROOT" && cargo bench -q -p session-bench --bench micro -- --noplot) >"$OUT/micro.txt"
+    grep -E 'time:' -B1 "$OUT/micro.txt" >&2 || true
 }
 
 prune() {
     log "filesystem pruning: write cost with 50,000 vs 100 session files"
-    (cd "$ROOT" && cargo build --release -q -p session-bench --bin fs_prune)
+    # Twice: on the disk the sessions would live on ($WORK is under /tmp), and on tmpfs, where
+    # no device writeback blurs what the store itself costs.
     "$BIN/fs_prune" "$WORK/prune" | tee "$OUT/prune.txt" >&2
+    if [ -d /dev/shm ]; then "$BIN/fs_prune" "/dev/shm/session-bench-prune.$$" | tee -a "$OUT/prune.txt" >&2; fi
 }
 
 setup
@@ -234,6 +237,10 @@ setup
     echo "load: wrk -t$THREADS -c{$CONNS} -d${DURATION}s --latency after a ${WARMUP}s warm-up; $SESSIONS sessions round-robin; rounds: $ROUNDS"
 } >"$OUT/machine.txt"
 want load && load
+if want instr; then
+    log "callgrind: user-space instructions per request (Redis servers)"
+    BIN=$BIN REDIS_PORT=$REDIS_PORT "$HERE/instr.sh" "$OUT/instr.tsv"
+fi
 want micro && micro
 want prune && prune
 python3 "$HERE/report.py" "$OUT" | tee "$OUT/table.md"
