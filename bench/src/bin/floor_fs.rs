@@ -7,7 +7,7 @@
 
 use std::io::Write as _;
 use std::os::unix::fs::OpenOptionsExt as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use axum::extract::State;
@@ -24,7 +24,7 @@ fn fail(e: impl std::fmt::Display) -> Response {
     StatusCode::INTERNAL_SERVER_ERROR.into_response()
 }
 
-async fn load(dir: &PathBuf, id: Option<&str>) -> Option<session_bench::FloorSession> {
+async fn load(dir: &Path, id: Option<&str>) -> Option<session_bench::FloorSession> {
     tokio::fs::read(dir.join(id?)).await.ok().as_deref().and_then(decode)
 }
 
