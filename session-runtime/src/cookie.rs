@@ -1,5 +1,7 @@
 //! The session cookie: reading it from a request, and the `Set-Cookie` values we send.
 
+use std::fmt::Write as _;
+
 use http::header::COOKIE;
 use http::{HeaderMap, HeaderValue};
 
@@ -22,17 +24,10 @@ pub(crate) struct RequestCookie {
 /// badly signed or badly shaped is logged and treated as absent: never an error, never adopted.
 pub(crate) fn read(headers: &HeaderMap, settings: &Settings, signer: Option<&Signer>) -> RequestCookie {
     let name = settings.session_cookie_name.as_str();
-    let value = headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|h| h.to_str().ok())
-        .flat_map(cookie::Cookie::split_parse)
-        .filter_map(Result::ok)
-        .find(|c| c.name() == name);
-    let Some(c) = value else {
+    let value = headers.get_all(COOKIE).iter().filter_map(|h| h.to_str().ok()).find_map(|h| find_value(h, name));
+    let Some(raw) = value else {
         return RequestCookie { id: None };
     };
-    let raw = c.value();
     let id = if raw.len() > MAX_VALUE_LEN {
         tracing::warn!(len = raw.len(), "possibly suspicious activity: oversized session cookie");
         None
@@ -54,18 +49,72 @@ pub(crate) fn read(headers: &HeaderMap, settings: &Settings, signer: Option<&Sig
     RequestCookie { id }
 }
 
+/// The value of the first `name=value` pair named `name` in one `Cookie` header, split and
+/// trimmed exactly as `cookie::Cookie::split_parse` does (pairs without `=` or with an empty
+/// name are skipped, the value is not percent-decoded), without building a `Cookie` for every
+/// pair: this runs on every request, and the crate's parser cost about 0.7 µs a header
+/// (bench/README.md).
+fn find_value<'h>(header: &'h str, name: &str) -> Option<&'h str> {
+    header.split(';').find_map(|pair| {
+        let (n, v) = pair.trim().split_once('=')?;
+        (!n.trim().is_empty() && n.trim() == name).then(|| v.trim())
+    })
+}
+
 /// `Set-Cookie` for a session: `Expires` = now + lifetime when permanent, none otherwise.
 pub(crate) fn session(settings: &Settings, signer: Option<&Signer>, id: &SessionId, permanent: bool) -> HeaderValue {
     let value = match signer {
         Some(s) => s.sign(id.as_str()),
         None => id.as_str().to_owned(),
     };
-    let mut c = base(settings, value);
-    if permanent {
-        let lifetime = time::Duration::try_from(settings.permanent_session_lifetime).unwrap_or(time::Duration::MAX);
-        c.set_expires(time::OffsetDateTime::now_utc().saturating_add(lifetime));
+    let c = base(settings, value);
+    if !permanent {
+        return header(&c);
     }
-    header(&c)
+    let lifetime = time::Duration::try_from(settings.permanent_session_lifetime).unwrap_or(time::Duration::MAX);
+    let expires = time::OffsetDateTime::now_utc().saturating_add(lifetime);
+    // This runs on every request that reads a permanent session. Formatting the date through
+    // `time` was a third of the layer's own cost per request (callgrind, bench/README.md), and
+    // the date only changes once a second: the text is cached per thread and per second. The
+    // cookie crate writes `Expires` last, so appending it yields the same bytes.
+    let mut out = String::with_capacity(192);
+    let _ = write!(out, "{c}");
+    match expires_text(expires, |text| {
+        out.push_str("; Expires=");
+        out.push_str(text);
+    }) {
+        Some(()) => HeaderValue::try_from(out).expect("session cookie is a valid header value"),
+        None => {
+            let mut c = c;
+            c.set_expires(expires);
+            header(&c)
+        }
+    }
+}
+
+/// Calls `f` with `at` as the cookie crate writes `Expires` (`Thu, 01 Jan 1970 00:00:00 GMT`),
+/// formatted at most once per second per thread; `None` if the crate cannot write that date.
+fn expires_text(at: time::OffsetDateTime, f: impl FnOnce(&str)) -> Option<()> {
+    use std::cell::RefCell;
+    thread_local! {
+        static CACHE: RefCell<(i64, String)> = const { RefCell::new((i64::MIN, String::new())) };
+    }
+    let secs = at.unix_timestamp();
+    CACHE.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if cache.0 != secs || cache.1.is_empty() {
+            // The crate's own rendering, so the bytes cannot drift from what it would write.
+            let mut probe = cookie::Cookie::new("x", "");
+            probe.set_expires(at);
+            let full = probe.to_string();
+            let text = full.split_once("; Expires=")?.1;
+            cache.1.clear();
+            cache.1.push_str(text);
+            cache.0 = secs;
+        }
+        f(&cache.1);
+        Some(())
+    })
 }
 
 /// The removal cookie. It repeats domain, path, secure, samesite and httponly: browsers only
@@ -124,6 +173,27 @@ mod tests {
     }
 
     #[test]
+    fn finds_the_value_as_the_cookie_crate_does() {
+        let headers = [
+            "session=abc",
+            " a=b ;  session = abc ; c=d",
+            "a=b; ; noequals; =x; session=; session=second",
+            "session=\"quoted\"; x=y",
+            "x=1;session=a=b=c",
+            "  ;  ;",
+            "sessionx=1; xsession=2",
+            "a=b;\tsession=\tspaced\t",
+        ];
+        for h in headers {
+            let by_crate = cookie::Cookie::split_parse(h)
+                .filter_map(Result::ok)
+                .find(|c| c.name() == "session")
+                .map(|c| c.value().to_owned());
+            assert_eq!(find_value(h, "session").map(str::to_owned), by_crate, "{h:?}");
+        }
+    }
+
+    #[test]
     fn bad_cookies_are_absent() {
         let s = Settings::default();
         for bad in ["session=../../etc/passwd", "session=", "other=x", &format!("session={}", "a".repeat(5000))] {
@@ -144,6 +214,25 @@ mod tests {
         assert!(!v.contains("Secure") && !v.contains("SameSite") && !v.contains("Domain"), "{v}");
         let v = session(&s, None, &id, false).to_str().unwrap().to_owned();
         assert!(!v.contains("Expires"), "non-permanent sessions get browser-session cookies: {v}");
+    }
+
+    #[test]
+    fn cached_expires_matches_the_cookie_crate() {
+        let crate_text = |at: time::OffsetDateTime| {
+            let mut c = cookie::Cookie::new("x", "");
+            c.set_expires(at);
+            c.to_string().split_once("; Expires=").unwrap().1.to_owned()
+        };
+        // Twice each (a miss, then a hit), then a new second, then back.
+        for secs in [1_764_000_000, 1_764_000_000, 1_764_000_001, 1_764_000_001, 0, 1_764_000_000] {
+            let at = time::OffsetDateTime::from_unix_timestamp(secs).unwrap();
+            let mut got = String::new();
+            expires_text(at, |t| got.push_str(t)).unwrap();
+            assert_eq!(got, crate_text(at));
+        }
+        let v = session(&Settings::default(), None, &SessionId::parse(SID).unwrap(), true);
+        let v = v.to_str().unwrap();
+        assert!(v.starts_with(&format!("session={SID}; HttpOnly; Path=/; Expires=")) && v.ends_with(" GMT"), "{v}");
     }
 
     #[test]

@@ -1,0 +1,246 @@
+#!/usr/bin/env bash
+# bench/run.sh: session-runtime against the hand-written floors, tower-sessions and bare axum,
+# under the same wrk load, one server loaded at a time; then the criterion micro-benchmarks and
+# the filesystem pruning measurement. Prints one table; every ratio in it comes from this run.
+#
+#   usage: bench/run.sh [load] [instr] [micro] [prune]     (default: all four)
+#   env:   DURATION=10 WARMUP=3 CONNS="32 256" THREADS=2 SESSIONS=256 ROUNDS=1 STORES="redis filesystem postgres"
+#          OUT=bench/results (raw wrk output, the TSV and the rendered table go there)
+#
+# Needs root the first time (apt for wrk; scripts/services.sh for Redis and PostgreSQL).
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+DURATION=${DURATION:-10}
+WARMUP=${WARMUP:-3}
+CONNS=${CONNS:-"32 256"}
+THREADS=${THREADS:-2}
+SESSIONS=${SESSIONS:-256}
+ROUNDS=${ROUNDS:-1}
+STORES=${STORES:-"redis filesystem postgres"}
+OUT=${OUT:-$HERE/results}
+# A private Redis, so `INFO commandstats` counts only the benchmarked server's commands (the
+# shared one on 6379 also serves the test suite and other tools).
+REDIS_PORT=${REDIS_PORT:-6391}
+PG_URL=${PG_URL:-postgres://postgres@127.0.0.1:5432/test}
+BASE_PORT=${BASE_PORT:-3100}
+TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
+BIN=$TARGET/release
+WORK=$(mktemp -d /tmp/session-bench.XXXXXX)
+
+steps=("$@")
+[ ${#steps[@]} -eq 0 ] && steps=(load instr micro prune)
+want() { local s; for s in "${steps[@]}"; do [ "$s" = "$1" ] && return 0; done; return 1; }
+
+log() { echo "[bench] $*" >&2; }
+
+# Every process this script starts is recorded here and ended on exit, by pid only.
+PIDS=()
+cleanup() {
+    local p
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# shellcheck disable=SC2016  # $1 is expanded by the inner bash
+port_open() { timeout 1 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"' _ "$1" 2>/dev/null; }
+
+setup() {
+    command -v wrk >/dev/null || { log "installing wrk"; apt-get install -y wrk >/dev/null; }
+    # Redis (its binaries) and PostgreSQL, as the test suite gets them.
+    "$ROOT/scripts/services.sh" redis postgres >/dev/null
+    if ! port_open "$REDIS_PORT"; then
+        redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
+            --daemonize no --logfile "$WORK/redis.log" &
+        PIDS+=($!)
+        local _; for _ in $(seq 50); do port_open "$REDIS_PORT" && break; sleep 0.1; done
+    fi
+    redis-cli -p "$REDIS_PORT" ping >/dev/null
+    log "building (release, and the criterion benches, so no compiler runs during a measurement)"
+    (cd "$ROOT" && cargo build --release -q -p session-bench --bins)
+    if want micro; then (cd "$ROOT" && cargo bench -q -p session-bench --bench micro --no-run); fi
+    mkdir -p "$OUT"
+}
+
+# start NAME PORT CMD...: runs a server, waits for its port, records its pid in SERVER_PID.
+start() {
+    local name=$1 port=$2; shift 2
+    PORT=$port REDIS_URL="redis://127.0.0.1:$REDIS_PORT" PG_URL=$PG_URL FS_DIR="$WORK/fs-$name" \
+        "$@" >"$WORK/$name.log" 2>&1 &
+    local pid=$!
+    PIDS+=("$pid")
+    local _; for _ in $(seq 100); do port_open "$port" && break; sleep 0.1; done
+    port_open "$port" || { cat "$WORK/$name.log" >&2; log "$name did not start"; exit 1; }
+    eval "PID_${name}=$pid"
+}
+
+# seed NAME PORT: creates $SESSIONS sessions through the server's own /incr and writes a wrk
+# script that sends them round-robin, so /incr and /read always hit an existing session.
+seed() {
+    local name=$1 port=$2 urls=() _
+    for _ in $(seq "$SESSIONS"); do urls+=("http://127.0.0.1:$port/incr"); done
+    curl -s -o /dev/null -D - "${urls[@]}" | tr -d '\r' | sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/\1/p' >"$WORK/$name.cookies"
+    local n; n=$(wc -l <"$WORK/$name.cookies")
+    [ "$n" -eq "$SESSIONS" ] || { log "$name: seeded $n sessions, expected $SESSIONS"; exit 1; }
+    {
+        echo "local cookies = {"
+        sed 's/.*/  "&",/' "$WORK/$name.cookies"
+        echo "}"
+        cat <<'LUA'
+-- Requests are formatted once per thread; each call hands out the next session's request.
+local reqs, i = {}, 0
+function init(args)
+  for j, c in ipairs(cookies) do reqs[j] = wrk.format("GET", nil, { ["Cookie"] = c }) end
+end
+function request()
+  i = i % #reqs + 1
+  return reqs[i]
+end
+LUA
+    } >"$WORK/$name.lua"
+}
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# Sum of calls over every command but INFO itself, and a "cmd=calls" list.
+redis_calls() {
+    redis-cli -p "$REDIS_PORT" info commandstats | tr -d '\r' | awk -F'[:,=]' '
+        /^cmdstat_/ { c = substr($1, 9); if (c != "info") { t += $3; l = l c "=" $3 " " } }
+        END { printf "%d\t%s\n", t, l }'
+}
+
+CLK_TCK=$(getconf CLK_TCK)
+
+# measure STORE SERVER ROUTE CONNS PORT PID LUA ROUND: warm-up, then the measured wrk run;
+# appends one TSV row.
+measure() {
+    local store=$1 server=$2 route=$3 conns=$4 port=$5 pid=$6 lua=$7 round=$8
+    local url="http://127.0.0.1:$port/$route" raw="$OUT/raw/$store.$server.$route.c$conns.r$round.txt"
+    mkdir -p "$OUT/raw"
+    wrk -t"$THREADS" -c"$conns" -d"${WARMUP}s" -s "$lua" "$url" >/dev/null
+    local cpu0 cpu1 r0 r1
+    cpu0=$(cpu_ticks "$pid"); r0=$(redis_calls)
+    wrk -t"$THREADS" -c"$conns" -d"${DURATION}s" --latency -s "$lua" "$url" >"$raw"
+    cpu1=$(cpu_ticks "$pid"); r1=$(redis_calls)
+    python3 - "$raw" "$store" "$server" "$route" "$conns" "$round" "$((cpu1 - cpu0))" "$CLK_TCK" "$r0" "$r1" \
+        >>"$OUT/load.tsv" <<'PY'
+import re, sys
+raw, store, server, route, conns, rnd, ticks, hz, r0, r1 = sys.argv[1:]
+text = open(raw).read()
+def ms(v):
+    n, u = re.match(r"([\d.]+)(us|ms|s)", v).groups()
+    return float(n) * {"us": 1e-3, "ms": 1.0, "s": 1e3}[u]
+reqs = int(re.search(r"(\d+) requests in", text).group(1))
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+p50 = ms(re.search(r"^\s+50%\s+(\S+)", text, re.M).group(1))
+p99 = ms(re.search(r"^\s+99%\s+(\S+)", text, re.M).group(1))
+bad = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+sock = re.search(r"Socket errors: (.*)", text)
+errors = (int(bad.group(1)) if bad else 0)
+cpu_us = int(ticks) / int(hz) * 1e6 / max(reqs, 1)
+t0, l0 = (r0.split("\t") + [""])[:2]
+t1, l1 = (r1.split("\t") + [""])[:2]
+before = dict(kv.split("=") for kv in l0.split())
+per = {k: (int(v) - int(before.get(k, 0))) / max(reqs, 1) for k, v in (kv.split("=") for kv in l1.split())}
+mix = " ".join(f"{k}={v:.2f}" for k, v in sorted(per.items()) if v >= 0.005)
+cmds = (int(t1) - int(t0)) / max(reqs, 1)
+print("\t".join([store, server, route, conns, rnd, str(reqs), f"{rps:.0f}", f"{p50:.3f}", f"{p99:.3f}",
+                 f"{cpu_us:.1f}", f"{cmds:.3f}", mix or "-", str(errors), sock.group(1) if sock else "-"]))
+PY
+    tail -1 "$OUT/load.tsv" | awk -F'\t' '{printf "[bench] %-10s %-15s /%-4s c=%-3s %8s req/s  p50 %sms p99 %sms  cpu %sus/req  redis %s/req %s  non2xx=%s\n", $1,$2,$3,$4,$7,$8,$9,$10,$11,$12,$13}' >&2
+}
+
+# The servers of each store, the floor first; `bare` serves only /none.
+servers_of() {
+    case $1 in
+        redis) echo "floor_redis server tower_sessions bare" ;;
+        filesystem) echo "floor_fs server bare" ;;
+        postgres) echo "floor_pg server bare" ;;
+    esac
+}
+
+cmd_of() {
+    case $2 in
+        server) echo "$BIN/server --store $1" ;;
+        *) echo "$BIN/$2" ;;
+    esac
+}
+
+load() {
+    : >"$OUT/load.tsv"
+    local store server port round route conns
+    for store in $STORES; do
+        # Every server of a store runs at once, idle but for the one under load, so each
+        # (route, connections) cell is measured back to back on all of them: neighbours on this
+        # shared machine shift all of a cell's figures together, and its ratios stay meaningful.
+        port=$BASE_PORT
+        declare -A PORT_OF=() LUA_OF=()
+        for server in $(servers_of "$store"); do
+            # shellcheck disable=SC2046  # the command is words on purpose
+            start "$server" "$port" $(cmd_of "$store" "$server")
+            PORT_OF[$server]=$port
+            if [ "$server" = bare ]; then
+                # bare sets no cookie; send the server's cookies anyway, as a browser would.
+                LUA_OF[$server]=$WORK/server.lua
+            else
+                seed "$server" "$port"
+                LUA_OF[$server]=$WORK/$server.lua
+            fi
+            port=$((port + 1))
+        done
+        for round in $(seq "$ROUNDS"); do
+            for route in incr read none; do
+                for conns in $CONNS; do
+                    for server in $(servers_of "$store"); do
+                        # The floors' /none is bare axum again; bare only has /none.
+                        case "$server/$route" in
+                            bare/incr | bare/read | floor_*/none) continue ;;
+                        esac
+                        local pidvar="PID_$server"
+                        measure "$store" "$server" "$route" "$conns" "${PORT_OF[$server]}" "${!pidvar}" \
+                            "${LUA_OF[$server]}" "$round"
+                    done
+                done
+            done
+        done
+        for server in $(servers_of "$store"); do
+            local pidvar="PID_$server"
+            kill "${!pidvar}" 2>/dev/null || true
+            wait "${!pidvar}" 2>/dev/null || true
+        done
+        unset PORT_OF LUA_OF
+    done
+}
+
+micro() {
+    log "criterion micro-benchmarks"
+    (cd "$ROOT" && cargo bench -q -p session-bench --bench micro -- --noplot) >"$OUT/micro.txt"
+    grep -E 'time:' -B1 "$OUT/micro.txt" >&2 || true
+}
+
+prune() {
+    log "filesystem pruning: write cost with 50,000 vs 100 session files"
+    # Twice: on the disk the sessions would live on ($WORK is under /tmp), and on tmpfs, where
+    # no device writeback blurs what the store itself costs.
+    "$BIN/fs_prune" "$WORK/prune" | tee "$OUT/prune.txt" >&2
+    if [ -d /dev/shm ]; then "$BIN/fs_prune" "/dev/shm/session-bench-prune.$$" | tee -a "$OUT/prune.txt" >&2; fi
+}
+
+setup
+{
+    echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
+    echo "rustc: $(rustc --version)"
+    echo "load: wrk -t$THREADS -c{$CONNS} -d${DURATION}s --latency after a ${WARMUP}s warm-up; $SESSIONS sessions round-robin; rounds: $ROUNDS"
+} >"$OUT/machine.txt"
+want load && load
+if want instr; then
+    log "callgrind: user-space instructions per request (Redis servers)"
+    BIN=$BIN REDIS_PORT=$REDIS_PORT "$HERE/instr.sh" "$OUT/instr.tsv"
+fi
+want micro && micro
+want prune && prune
+python3 "$HERE/report.py" "$OUT" | tee "$OUT/table.md"
