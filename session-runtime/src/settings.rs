@@ -154,7 +154,8 @@ pub struct Settings {
     pub session_id_length: usize,
     /// How sessions are written. Default: msgpack (the filesystem store always pickles).
     pub session_serialization_format: SerializationFormat,
-    /// Redis URL, or several comma-separated node URLs for Redis Cluster.
+    /// Redis URL; several comma-separated node URLs for Redis Cluster;
+    /// `redis+sentinel://host:port,host:port/<master name>` for Sentinel.
     /// Default: `redis://127.0.0.1:6379`.
     pub session_redis: String,
     /// memcached servers, comma-separated. Default: `memcache://127.0.0.1:11211`.
