@@ -4,20 +4,9 @@
 //! `curl -c jar -b jar http://127.0.0.1:3000/` a few times: the visit count goes up.
 //! `GET /reset` clears the session. `REDIS_URL` defaults to the seed's address, `redis://127.0.0.1:6379`.
 
-use axum::routing::get;
-use axum::Router;
-use session_runtime::{Session, SessionError, SessionType, Settings};
+mod visits;
 
-async fn visit(session: Session) -> Result<String, SessionError> {
-    let visits = session.get::<u64>("visits").await?.unwrap_or(0) + 1;
-    session.insert("visits", &visits).await?;
-    Ok(visits.to_string())
-}
-
-async fn reset(session: Session) -> Result<&'static str, SessionError> {
-    session.clear().await?;
-    Ok("cleared")
-}
+use session_runtime::{SessionType, Settings};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -29,10 +18,5 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Connects now: a server that is not there stops the app here, with the reason.
     let sessions = settings.into_layer().await?;
 
-    let app = Router::new().route("/", get(visit)).route("/reset", get(reset)).layer(sessions);
-    let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3000);
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
-    println!("redis: serving on http://{}/", listener.local_addr()?);
-    axum::serve(listener, app).await?;
-    Ok(())
+    visits::serve("redis", sessions).await
 }

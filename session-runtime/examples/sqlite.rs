@@ -6,20 +6,9 @@
 //! `GET /reset` clears the session. See `examples/migrations/sqlite/` for the same table as a
 //! diesel migration.
 
-use axum::routing::get;
-use axum::Router;
-use session_runtime::{Session, SessionError, SessionType, Settings};
+mod visits;
 
-async fn visit(session: Session) -> Result<String, SessionError> {
-    let visits = session.get::<u64>("visits").await?.unwrap_or(0) + 1;
-    session.insert("visits", &visits).await?;
-    Ok(visits.to_string())
-}
-
-async fn reset(session: Session) -> Result<&'static str, SessionError> {
-    session.clear().await?;
-    Ok("cleared")
-}
+use session_runtime::{SessionType, Settings};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -28,10 +17,5 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     settings.session_sqlalchemy = Some(std::env::var("DATABASE_URL").unwrap_or_else(|_| "sessions.db".into()));
     let sessions = settings.into_layer().await?;
 
-    let app = Router::new().route("/", get(visit)).route("/reset", get(reset)).layer(sessions);
-    let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3000);
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
-    println!("sqlite: serving on http://{}/", listener.local_addr()?);
-    axum::serve(listener, app).await?;
-    Ok(())
+    visits::serve("sqlite", sessions).await
 }
