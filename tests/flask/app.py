@@ -46,7 +46,7 @@ elif kind == "mongodb":
 elif kind == "sqlalchemy":
     from flask_sqlalchemy import SQLAlchemy
 
-    url = os.environ["DATABASE_URL"].replace("mysql://", "mysql+pymysql://").replace("postgres://", "postgresql://")
+    url = os.environ["DATABASE_URL"].replace("mysql://", "mysql+pymysql://").replace("postgres://", "postgresql+psycopg2://")
     if "://" not in url:
         url = "sqlite:///" + os.path.abspath(url)
     app.config["SQLALCHEMY_DATABASE_URI"] = url
