@@ -308,3 +308,27 @@ async fn merge_does_not_bring_back_a_destroyed_session() {
     });
     assert!(!file_of(&dir, &sid).exists(), "the logout stands");
 }
+
+#[tokio::test]
+async fn an_unusable_session_directory_is_a_clear_error_then_recovers() {
+    let dir = common::temp_dir("vanish");
+    let base = app(settings(&dir)).await;
+    let b = browser();
+    assert_eq!(text(&b, &format!("{base}/incr")).await, "1");
+
+    // The directory is replaced by a file: requests that touch the session fail with a 500,
+    // the others do not, and the server lives on.
+    std::fs::remove_dir_all(&dir).unwrap();
+    std::fs::write(&dir, b"not a directory").unwrap();
+    assert_eq!(b.get(format!("{base}/incr")).send().await.unwrap().status(), 500);
+    assert_eq!(b.get(format!("{base}/none")).send().await.unwrap().status(), 200);
+
+    // Starting a layer on it names the path.
+    let err = settings(&dir).into_layer().await.unwrap_err().to_string();
+    assert!(err.contains(&dir.display().to_string()) && err.contains("filesystem"), "{err}");
+
+    // Back to a directory: the lost session starts afresh, without a restart.
+    std::fs::remove_file(&dir).unwrap();
+    std::fs::create_dir(&dir).unwrap();
+    assert_eq!(text(&b, &format!("{base}/incr")).await, "1");
+}
