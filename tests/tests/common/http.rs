@@ -21,6 +21,14 @@ pub fn routes() -> Router {
         .route("/browser-session", get(browser_session))
         .route("/destroy", get(destroy))
         .route("/slow-set", get(slow_set))
+        .route("/keys", get(keys))
+}
+
+/// The session's keys, sorted, comma-separated.
+async fn keys(session: Session) -> Result<String, SessionError> {
+    let mut keys: Vec<String> = session.data().await?.keys().map(str::to_owned).collect();
+    keys.sort();
+    Ok(keys.join(","))
 }
 
 /// Loads the session, waits, then sets `k`: two of these at once race on one session.
