@@ -50,7 +50,7 @@ async fn apps(kind: &str, signed: bool) -> (FlaskApp, String) {
             // A table of its own per test: the tests run in parallel on one database.
             static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
             let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            let table = format!("flask_interop_{}_{n}", std::process::id());
+            let table = format!("flask_interop_{n}");
             s.session_type = SessionType::Sqlalchemy;
             s.session_sqlalchemy = Some(postgres_url());
             s.session_sqlalchemy_table = table.clone();
