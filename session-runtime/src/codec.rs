@@ -265,7 +265,7 @@ impl<'de> Deserialize<'de> for AnyValue {
 struct AnyVisitor(usize);
 
 impl AnyVisitor {
-    fn nested<'de, A: de::Error>(&self) -> Result<AnySeed, A> {
+    fn nested<A: de::Error>(&self) -> Result<AnySeed, A> {
         if self.0 >= MAX_DEPTH {
             return Err(A::custom("nested too deeply"));
         }

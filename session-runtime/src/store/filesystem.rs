@@ -48,9 +48,7 @@ impl FilesystemStore {
     /// A store in `dir` (created if missing) with cachelib's defaults otherwise: threshold
     /// 500, mode 0o600, sha256 file names.
     pub fn new(dir: impl Into<PathBuf>) -> Result<Self, StoreError> {
-        let mut s = Settings::default();
-        s.session_file_dir = dir.into();
-        Self::from_settings(&s)
+        Self::from_settings(&Settings { session_file_dir: dir.into(), ..Settings::default() })
     }
 
     /// A store from `session_file_dir`, `session_file_threshold`, `session_file_mode` and
