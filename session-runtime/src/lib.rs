@@ -30,45 +30,47 @@
 #![deny(missing_docs)]
 
 pub mod codec;
+pub mod store;
+
+mod cookie;
 mod data;
+mod error;
 mod expiry;
+#[cfg(feature = "axum")]
+mod extract;
+mod fuzz_api;
 mod id;
+mod layer;
 mod map;
+mod session;
+mod settings;
+mod signer;
+
+/// What generated code calls; not public API.
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
-mod settings;
-mod signer;
-pub mod store;
 
-pub use codec::SerializationFormat;
-pub use data::SessionData;
-pub use expiry::{parse_lifetime, Expiry};
-pub use id::SessionId;
-pub use map::{SessionMap, PERMANENT_KEY};
-pub use rmpv::Value;
-pub use settings::{FileNameHash, SameSite, SecretKey, SessionType, Settings, SettingsError};
-pub use signer::Signer;
-pub use store::{SessionStore, StoreError};
-pub use error::{Error, SessionError};
-pub use layer::{ResponseFuture, SessionLayer, SessionService};
-pub use session::Session;
-
-mod cookie;
-mod error;
-#[cfg(feature = "axum")]
-mod extract;
-mod layer;
-mod session;
-
-#[cfg(feature = "axum")]
-pub use extract::MissingSessionLayer;
-
+/// The functions the fuzz targets and property tests drive; not public API.
 #[doc(hidden)]
 pub mod __fuzz {
     pub use crate::fuzz_api::*;
 }
-mod fuzz_api;
+
+pub use codec::SerializationFormat;
+pub use data::SessionData;
+pub use error::{Error, SessionError};
+pub use expiry::{parse_lifetime, Expiry};
+#[cfg(feature = "axum")]
+pub use extract::MissingSessionLayer;
+pub use id::SessionId;
+pub use layer::{ResponseFuture, SessionLayer, SessionService};
+pub use map::{SessionMap, PERMANENT_KEY};
+pub use rmpv::Value;
+pub use session::Session;
+pub use settings::{FileNameHash, SameSite, SecretKey, SessionType, Settings, SettingsError};
+pub use signer::Signer;
+pub use store::{SessionStore, StoreError};
 
 #[cfg(feature = "macros")]
 pub use session_macros::{session_config, SessionData};
