@@ -14,10 +14,10 @@ use std::time::{Duration, Instant};
 
 use common::conformance::{key, sample, Raw, RawPut};
 use common::env;
-use common::spawn::Server;
+use common::spawn::{store_survives_its_server, Server};
 use session_runtime::store::memcached::{MemcachedStore, DEFAULT_ITEM_LIMIT};
 use session_runtime::store::Touched;
-use session_runtime::{codec, Expiry, SerializationFormat, SessionMap, SessionStore, Settings, StoreError, Value};
+use session_runtime::{codec, Expiry, SerializationFormat, SessionStore, Settings, StoreError, Value};
 
 fn settings(urls: &str) -> Settings {
     let mut s = Settings::default();
@@ -242,37 +242,7 @@ async fn server_goes_away_and_comes_back() {
     let store = MemcachedStore::connect_with_timeout(&settings(&format!("memcache://127.0.0.1:{}", server.port)), timeout)
         .await
         .expect("connect to the spawned memcached");
-    let k = key();
-    store.save(&k, &sample(1), &Expiry::after(Duration::from_secs(600))).await.expect("save while up");
-
-    server.kill();
-    for _ in 0..3 {
-        let t = Instant::now();
-        let r = store.load(&k, None).await;
-        let took = t.elapsed();
-        assert!(
-            matches!(r, Err(StoreError::Backend { .. } | StoreError::Timeout { .. })),
-            "a dead server is an error, got {r:?}"
-        );
-        assert!(took <= timeout + Duration::from_millis(500), "failed after {took:?}, over the {timeout:?} bound");
-        eprintln!("memcached down: {} in {took:?}", r.unwrap_err());
-    }
-
-    server.restart();
-    let t = Instant::now();
-    let back = loop {
-        match store.save(&k, &sample(2), &Expiry::after(Duration::from_secs(600))).await {
-            Ok(()) => break t.elapsed(),
-            Err(e) if t.elapsed() < Duration::from_secs(10) => {
-                eprintln!("memcached not back yet: {e}");
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-            Err(e) => panic!("the store did not recover within 10 s: {e}"),
-        }
-    };
-    eprintln!("memcached store recovered {back:?} after the restart");
-    let m: SessionMap = store.load(&k, None).await.unwrap().expect("stored").data;
-    assert_eq!(m, sample(2));
+    store_survives_its_server("memcached", &store, &mut server, timeout).await;
 }
 
 fn http_settings(url: &str) -> Settings {

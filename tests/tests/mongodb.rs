@@ -13,13 +13,13 @@ use std::time::{Duration, Instant, SystemTime};
 
 use common::conformance::{key, sample, Raw, RawPut};
 use common::env;
-use common::spawn::Server;
+use common::spawn::{store_survives_its_server, Server};
 use mongodb::bson::spec::BinarySubtype;
 use mongodb::bson::{doc, Binary, Bson, DateTime, Document};
 use mongodb::{Client, Collection};
 use session_runtime::store::mongodb::MongoStore;
 use session_runtime::store::Touched;
-use session_runtime::{Expiry, SessionId, SessionStore, Settings, StoreError, Value};
+use session_runtime::{Expiry, SessionId, SessionStore, Settings, Value};
 
 const DB: &str = "flask_session_test";
 
@@ -214,36 +214,7 @@ async fn server_goes_away_and_comes_back() {
     let timeout = Duration::from_millis(1000);
     let url = format!("mongodb://127.0.0.1:{}", server.port);
     let store = MongoStore::connect_with_timeout(&settings(&url), timeout).await.expect("connect to the spawned nx-27017");
-    let k = key();
-    store.save(&k, &sample(1), &Expiry::after(LIFETIME)).await.expect("save while up");
-
-    server.kill();
-    for _ in 0..3 {
-        let t = Instant::now();
-        let r = store.load(&k, None).await;
-        let took = t.elapsed();
-        assert!(
-            matches!(r, Err(StoreError::Backend { .. } | StoreError::Timeout { .. })),
-            "a dead server is an error, got {r:?}"
-        );
-        assert!(took <= timeout + Duration::from_millis(500), "failed after {took:?}, over the {timeout:?} bound");
-        eprintln!("mongodb down: {} in {took:?}", r.unwrap_err());
-    }
-
-    server.restart();
-    let t = Instant::now();
-    let back = loop {
-        match store.save(&k, &sample(2), &Expiry::after(LIFETIME)).await {
-            Ok(()) => break t.elapsed(),
-            Err(e) if t.elapsed() < Duration::from_secs(15) => {
-                eprintln!("mongodb not back yet: {e}");
-                tokio::time::sleep(Duration::from_millis(200)).await;
-            }
-            Err(e) => panic!("the store did not recover within 15 s: {e}"),
-        }
-    };
-    eprintln!("mongodb store recovered {back:?} after the restart");
-    assert_eq!(store.load(&k, None).await.unwrap().expect("stored").data, sample(2));
+    store_survives_its_server("mongodb", &store, &mut server, timeout).await;
 }
 
 fn http_settings(url: &str) -> Settings {

@@ -11,10 +11,10 @@ use std::time::{Duration, Instant};
 
 use common::conformance::{key, sample, Raw, RawPut};
 use common::env;
-use common::spawn::Server;
+use common::spawn::{store_survives_its_server, Server};
 use session_runtime::store::redis::{RedisStore, DEFAULT_TIMEOUT};
 use session_runtime::store::Touched;
-use session_runtime::{codec, Expiry, SerializationFormat, SessionStore, Settings, StoreError, Value};
+use session_runtime::{codec, Expiry, SerializationFormat, SessionStore, Settings, Value};
 
 /// Where spawned servers may write (a replica's full sync writes dump.rdb even with `--save ""`).
 const TMP: &str = "/tmp";
@@ -204,36 +204,7 @@ async fn server_goes_away_and_comes_back() {
     let store = RedisStore::connect_with_timeout(&settings(&format!("redis://127.0.0.1:{}", server.port)), timeout)
         .await
         .expect("connect to the spawned redis-server");
-    let k = key();
-    store.save(&k, &sample(1), &Expiry::after(LIFETIME)).await.expect("save while up");
-
-    server.kill();
-    for _ in 0..3 {
-        let t = Instant::now();
-        let r = store.load(&k, None).await;
-        let took = t.elapsed();
-        assert!(
-            matches!(r, Err(StoreError::Backend { .. } | StoreError::Timeout { .. })),
-            "a dead server is an error, got {r:?}"
-        );
-        assert!(took <= timeout + Duration::from_millis(500), "failed after {took:?}, over the {timeout:?} bound");
-        eprintln!("redis down: {} in {took:?}", r.unwrap_err());
-    }
-
-    server.restart();
-    let t = Instant::now();
-    let back = loop {
-        match store.save(&k, &sample(2), &Expiry::after(LIFETIME)).await {
-            Ok(()) => break t.elapsed(),
-            Err(e) if t.elapsed() < Duration::from_secs(10) => {
-                eprintln!("redis not back yet: {e}");
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-            Err(e) => panic!("the store did not recover within 10 s: {e}"),
-        }
-    };
-    eprintln!("redis store recovered {back:?} after the restart");
-    assert_eq!(store.load(&k, None).await.unwrap().expect("stored").data, sample(2));
+    store_survives_its_server("redis", &store, &mut server, timeout).await;
 }
 
 /// Redis Sentinel for real: a master, a replica and one sentinel on spare ports. The store

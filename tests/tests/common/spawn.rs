@@ -64,3 +64,50 @@ impl Drop for Server {
         self.kill();
     }
 }
+
+/// The fault test every network store runs: with `server` killed, an operation fails within
+/// `timeout` (plus scheduling slack), three times over; after a restart, the same store object
+/// works again within 15 s, and the session written then reads back.
+pub async fn store_survives_its_server<S: session_runtime::SessionStore>(
+    name: &str,
+    store: &S,
+    server: &mut Server,
+    timeout: std::time::Duration,
+) {
+    use session_runtime::{Expiry, StoreError};
+    use std::time::{Duration, Instant};
+
+    use super::conformance::{key, sample};
+
+    let lifetime = Expiry::after(Duration::from_secs(600));
+    let k = key();
+    store.save(&k, &sample(1), &lifetime).await.expect("save while up");
+
+    server.kill();
+    for _ in 0..3 {
+        let t = Instant::now();
+        let r = store.load(&k, None).await;
+        let took = t.elapsed();
+        assert!(
+            matches!(r, Err(StoreError::Backend { .. } | StoreError::Timeout { .. })),
+            "a dead server is an error, got {r:?}"
+        );
+        assert!(took <= timeout + Duration::from_millis(500), "failed after {took:?}, over the {timeout:?} bound");
+        eprintln!("{name} down: {} in {took:?}", r.unwrap_err());
+    }
+
+    server.restart();
+    let t = Instant::now();
+    let back = loop {
+        match store.save(&k, &sample(2), &lifetime).await {
+            Ok(()) => break t.elapsed(),
+            Err(e) if t.elapsed() < Duration::from_secs(15) => {
+                eprintln!("{name} not back yet: {e}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(e) => panic!("the {name} store did not recover within 15 s: {e}"),
+        }
+    };
+    eprintln!("{name} store recovered {back:?} after the restart");
+    assert_eq!(store.load(&k, None).await.unwrap().expect("stored").data, sample(2));
+}
