@@ -263,7 +263,7 @@ async fn merge_on_save_keeps_concurrent_changes_to_different_keys() {
     let (left, right) = tokio::join!(
         text(&b, &first),
         async {
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            tokio::time::sleep(common::http::SECOND_RACER_DELAY).await;
             text(&b, &format!("{base}/slow-set?k=right&v=R")).await
         }
     );
@@ -285,7 +285,7 @@ async fn without_merge_the_last_write_wins() {
     let (sid, _) = set_cookie(&b.get(format!("{base}/incr")).send().await.unwrap()).unwrap();
     let first = format!("{base}/slow-set?k=left&v=L");
     tokio::join!(text(&b, &first), async {
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        tokio::time::sleep(common::http::SECOND_RACER_DELAY).await;
         text(&b, &format!("{base}/slow-set?k=right&v=R")).await
     });
     let stored = session_runtime::codec::decode_pickle(&std::fs::read(file_of(&dir, &sid)).unwrap()[4..]).unwrap();
@@ -303,7 +303,7 @@ async fn merge_does_not_bring_back_a_destroyed_session() {
     let (sid, _) = set_cookie(&b.get(format!("{base}/incr")).send().await.unwrap()).unwrap();
     let first = format!("{base}/slow-set?k=late&v=x");
     tokio::join!(text(&b, &first), async {
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        tokio::time::sleep(common::http::SECOND_RACER_DELAY).await;
         text(&b, &format!("{base}/destroy")).await
     });
     assert!(!file_of(&dir, &sid).exists(), "the logout stands");

@@ -15,7 +15,7 @@ async fn both_changes_survive(mut s: Settings) {
     // Both requests load the session before either saves it.
     let first = format!("{base}/slow-set?k=left&v=L");
     tokio::join!(text(&b, &first), async {
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        tokio::time::sleep(common::http::SECOND_RACER_DELAY).await;
         text(&b, &format!("{base}/slow-set?k=right&v=R")).await
     });
     assert_eq!(text(&b, &format!("{base}/keys")).await, "_permanent,left,right,visits");

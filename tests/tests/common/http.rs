@@ -31,13 +31,20 @@ async fn keys(session: Session) -> Result<String, SessionError> {
     Ok(keys.join(","))
 }
 
+/// How long `/slow-set` holds a loaded session before writing it.
+pub const SLOW_SET_PAUSE: std::time::Duration = std::time::Duration::from_millis(600);
+
+/// When the second of two racing `/slow-set`s starts: after the first has loaded, and long
+/// before it saves, leaving half the pause on each side for a loaded machine's round trips.
+pub const SECOND_RACER_DELAY: std::time::Duration = std::time::Duration::from_millis(300);
+
 /// Loads the session, waits, then sets `k`: two of these at once race on one session.
 async fn slow_set(
     session: Session,
     axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
 ) -> Result<&'static str, SessionError> {
     session.get::<u64>("visits").await?;
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    tokio::time::sleep(SLOW_SET_PAUSE).await;
     session.insert(&q["k"], &q["v"]).await?;
     Ok("set")
 }
