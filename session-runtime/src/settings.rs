@@ -184,7 +184,14 @@ pub struct Settings {
     /// it, so concurrent requests that change different keys both keep their change. Costs one
     /// extra store read per modified request. Default: false (last write wins, as in Flask).
     pub session_merge_on_save: bool,
+    /// How long one store operation may take before the request fails with a 500: a dead,
+    /// stalled or overloaded server costs a request at most this long (SQL retries included).
+    /// Default: 2 s, far above a healthy round trip. Not used by the null and filesystem stores.
+    pub session_store_timeout: Duration,
 }
+
+/// The default `session_store_timeout`.
+pub const DEFAULT_STORE_TIMEOUT: Duration = Duration::from_secs(2);
 
 impl Default for Settings {
     fn default() -> Self {
@@ -218,6 +225,7 @@ impl Default for Settings {
             session_sqlalchemy_table: "flask_sessions".into(),
             session_cleanup_n_requests: None,
             session_merge_on_save: false,
+            session_store_timeout: DEFAULT_STORE_TIMEOUT,
         }
     }
 }
@@ -283,6 +291,9 @@ impl Settings {
         if self.session_file_mode > 0o777 || self.session_file_mode & 0o600 != 0o600 {
             return err("session_file_mode", "the owner must read and write the files, and the mode is at most 0o777 (e.g. 0o600)");
         }
+        if self.session_store_timeout.is_zero() {
+            return err("session_store_timeout", "a zero timeout would fail every store operation; give e.g. 2 s");
+        }
         if self.session_cleanup_n_requests == Some(0) {
             return err("session_cleanup_n_requests", "give a positive number of requests, or leave it unset");
         }
@@ -318,6 +329,7 @@ mod tests {
         assert_eq!(s.session_file_threshold, 500);
         assert_eq!(s.session_file_mode, 0o600);
         assert_eq!(s.session_sqlalchemy_table, "flask_sessions");
+        assert_eq!(s.session_store_timeout, Duration::from_secs(2));
         assert_eq!((s.session_mongodb_db.as_str(), s.session_mongodb_collect.as_str()), ("flask_session", "sessions"));
         assert!(s.validate().is_ok());
     }
@@ -339,6 +351,7 @@ mod tests {
         check(|s| s.session_file_mode = 0o400, "session_file_mode");
         check(|s| s.session_file_mode = 0o1600, "session_file_mode");
         check(|s| s.permanent_session_lifetime = Duration::ZERO, "permanent_session_lifetime");
+        check(|s| s.session_store_timeout = Duration::ZERO, "session_store_timeout");
     }
 
     #[test]

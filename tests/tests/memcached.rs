@@ -227,7 +227,7 @@ async fn bad_urls_fail_at_connect() {
     }
     let port = common::spawn::spare_port();
     let t = Instant::now();
-    let e = MemcachedStore::connect_with_timeout(&settings(&format!("127.0.0.1:{port}")), Duration::from_millis(500))
+    let e = MemcachedStore::connect(&common::with_store_timeout(settings(&format!("127.0.0.1:{port}")), Duration::from_millis(500)))
         .await
         .unwrap_err();
     assert!(t.elapsed() < Duration::from_millis(1500), "{e} after {:?}", t.elapsed());
@@ -239,7 +239,7 @@ async fn bad_urls_fail_at_connect() {
 async fn server_goes_away_and_comes_back() {
     let mut server = Server::start("memcached", &["-p", "{port}", "-l", "127.0.0.1", "-U", "0", "-u", "memcache", "-m", "16"]);
     let timeout = Duration::from_millis(500);
-    let store = MemcachedStore::connect_with_timeout(&settings(&format!("memcache://127.0.0.1:{}", server.port)), timeout)
+    let store = MemcachedStore::connect(&common::with_store_timeout(settings(&format!("memcache://127.0.0.1:{}", server.port)), timeout))
         .await
         .expect("connect to the spawned memcached");
     store_survives_its_server("memcached", &store, &mut server, timeout).await;

@@ -193,7 +193,7 @@ async fn bad_urls_fail_at_connect() {
     }
     let port = common::spawn::spare_port();
     let t = Instant::now();
-    let e = MongoStore::connect_with_timeout(&settings(&format!("mongodb://127.0.0.1:{port}")), Duration::from_millis(500))
+    let e = MongoStore::connect(&common::with_store_timeout(settings(&format!("mongodb://127.0.0.1:{port}")), Duration::from_millis(500)))
         .await
         .unwrap_err();
     assert!(t.elapsed() < Duration::from_millis(1500), "{e} after {:?}", t.elapsed());
@@ -213,7 +213,7 @@ async fn server_goes_away_and_comes_back() {
     );
     let timeout = Duration::from_millis(1000);
     let url = format!("mongodb://127.0.0.1:{}", server.port);
-    let store = MongoStore::connect_with_timeout(&settings(&url), timeout).await.expect("connect to the spawned nx-27017");
+    let store = MongoStore::connect(&common::with_store_timeout(settings(&url), timeout)).await.expect("connect to the spawned nx-27017");
     store_survives_its_server("mongodb", &store, &mut server, timeout).await;
 }
 

@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 use common::conformance::{key, sample, Raw, RawPut};
 use common::env;
 use common::spawn::{store_survives_its_server, Server};
-use session_runtime::store::redis::{RedisStore, DEFAULT_TIMEOUT};
+use session_runtime::store::redis::RedisStore;
+use session_runtime::DEFAULT_STORE_TIMEOUT;
 use session_runtime::store::Touched;
 use session_runtime::{codec, Expiry, SerializationFormat, SessionStore, Settings, Value};
 
@@ -189,7 +190,7 @@ async fn bad_urls_fail_at_connect() {
     let port = common::spawn::spare_port();
     let t = Instant::now();
     let e = RedisStore::connect(&settings(&format!("redis://127.0.0.1:{port}"))).await.unwrap_err();
-    assert!(t.elapsed() < DEFAULT_TIMEOUT + Duration::from_secs(1), "{e} after {:?}", t.elapsed());
+    assert!(t.elapsed() < DEFAULT_STORE_TIMEOUT + Duration::from_secs(1), "{e} after {:?}", t.elapsed());
 }
 
 /// A server that goes away: operations fail within the timeout (the test process lives on),
@@ -201,7 +202,7 @@ async fn server_goes_away_and_comes_back() {
         &["--port", "{port}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", TMP],
     );
     let timeout = Duration::from_millis(500);
-    let store = RedisStore::connect_with_timeout(&settings(&format!("redis://127.0.0.1:{}", server.port)), timeout)
+    let store = RedisStore::connect(&common::with_store_timeout(settings(&format!("redis://127.0.0.1:{}", server.port)), timeout))
         .await
         .expect("connect to the spawned redis-server");
     store_survives_its_server("redis", &store, &mut server, timeout).await;
@@ -250,7 +251,7 @@ async fn sentinel_finds_the_master_and_follows_a_failover() {
 
     let url = format!("redis+sentinel://127.0.0.1:{}/mymaster", sentinel.port);
     let timeout = Duration::from_millis(1000);
-    let store = RedisStore::connect_with_timeout(&settings(&url), timeout).await.expect("connect through the sentinel");
+    let store = RedisStore::connect(&common::with_store_timeout(settings(&url), timeout)).await.expect("connect through the sentinel");
     assert!(format!("{store:?}").contains("sentinel"));
     let k = key();
     store.save(&k, &sample(1), &Expiry::after(LIFETIME)).await.expect("save on the master");

@@ -7,7 +7,7 @@ use syn::punctuated::Punctuated;
 use syn::{Expr, Ident, Meta, Path, Token};
 
 use super::table::{self, Backend, BACKEND_NAMES, CRATE, SESSION_DATA};
-use super::value::{boolean, choice, integer, lifetime, path, string};
+use super::value::{boolean, choice, integer, lifetime, path, string, timeout};
 use crate::ctxt::{suggestion, Ctxt};
 
 /// A value with the key it was given under and its own span.
@@ -68,6 +68,8 @@ pub(crate) struct ConfigAttrs {
     pub(crate) session_sqlalchemy_model: Option<Sp<Path>>,
     pub(crate) session_cleanup_n_requests: Option<Sp<u64>>,
     pub(crate) session_merge_on_save: Option<Sp<bool>>,
+    /// In milliseconds.
+    pub(crate) session_store_timeout: Option<Sp<u64>>,
     pub(crate) session_data: Option<Sp<Path>>,
     pub(crate) krate: Option<Sp<Path>>,
     /// `secret_key = "..."` was given (and reported).
@@ -153,6 +155,8 @@ impl ConfigAttrs {
             "session_sqlalchemy_model" => self.session_sqlalchemy_model = path(cx, k, v),
             "session_cleanup_n_requests" => self.session_cleanup_n_requests = integer(cx, k, v),
             "session_merge_on_save" => self.session_merge_on_save = boolean(cx, k, v),
+            // session_store_timeout = "500ms" | "2s"
+            "session_store_timeout" => self.session_store_timeout = timeout(cx, k, v),
             // session_data = Visitor
             SESSION_DATA => self.session_data = path(cx, k, v),
             // crate = ::my_reexport::session_runtime
@@ -224,6 +228,7 @@ impl ConfigAttrs {
             session_sqlalchemy_model,
             session_cleanup_n_requests,
             session_merge_on_save,
+            session_store_timeout,
             session_data: _,
             krate: _,
             secret_key_literal: _,
@@ -239,7 +244,8 @@ impl ConfigAttrs {
             session_redis, session_memcached, session_file_dir, session_file_threshold,
             session_file_mode, session_file_name_hash, session_mongodb, session_mongodb_db,
             session_mongodb_collect, session_sqlalchemy, session_sqlalchemy_table,
-            session_sqlalchemy_model, session_cleanup_n_requests, session_merge_on_save
+            session_sqlalchemy_model, session_cleanup_n_requests, session_merge_on_save,
+            session_store_timeout
         )
     }
 }

@@ -20,6 +20,7 @@ pub(crate) fn check(cx: &Ctxt, cont: &Config<'_>) {
     check_id_length(cx, cont);
     check_file_mode(cx, cont);
     check_cleanup(cx, cont);
+    check_store_timeout(cx, cont);
 }
 
 /// A setting has one source: a literal in the attribute or a field, never both, or a reader
@@ -183,5 +184,12 @@ fn check_file_mode(cx: &Ctxt, cont: &Config<'_>) {
 fn check_cleanup(cx: &Ctxt, cont: &Config<'_>) {
     if let Some(n) = cont.attrs.session_cleanup_n_requests.as_ref().filter(|n| n.value == 0) {
         cx.error_at(n.span, "`session_cleanup_n_requests` must be positive; give a number of requests, or leave it out to never sweep");
+    }
+}
+
+/// A zero timeout would fail every store operation.
+fn check_store_timeout(cx: &Ctxt, cont: &Config<'_>) {
+    if let Some(t) = cont.attrs.session_store_timeout.as_ref().filter(|t| t.value == 0) {
+        cx.error_at(t.span, "a zero `session_store_timeout` would fail every store operation; give e.g. \"2s\" (the default) or \"500ms\"");
     }
 }

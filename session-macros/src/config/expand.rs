@@ -172,6 +172,7 @@ fn literal_assignments(attrs: &ConfigAttrs, krate: &TokenStream) -> Vec<TokenStr
         session_sqlalchemy_model: _,
         session_cleanup_n_requests,
         session_merge_on_save,
+        session_store_timeout,
         session_data: _,
         krate: _,
         secret_key_literal: _,
@@ -255,6 +256,10 @@ fn literal_assignments(attrs: &ConfigAttrs, krate: &TokenStream) -> Vec<TokenStr
         quote!(::core::option::Option::Some(#n))
     });
     emit!(session_merge_on_save, |b| boolean(b));
+    emit!(session_store_timeout, |t| {
+        let ms = Literal::u64_suffixed(t.value);
+        quote!(::core::time::Duration::from_millis(#ms))
+    });
     out
 }
 

@@ -139,6 +139,7 @@ pub(crate) const SETTINGS: &[Setting] = &[
     s("session_sqlalchemy_model", Only(&[Sqlalchemy]), Ty::Model),
     s("session_cleanup_n_requests", Only(&[Sqlalchemy, Mongodb, Filesystem]), Ty::OptU64),
     s("session_merge_on_save", AllBut(Null), Ty::Bool),
+    s("session_store_timeout", Only(&[Redis, Memcached, Mongodb, Sqlalchemy]), Ty::Duration),
 ];
 
 /// Keys of the attribute that are not settings.

@@ -122,6 +122,37 @@ pub(super) fn lifetime(cx: &Ctxt, key: Ident, v: &Expr) -> Option<Sp<u64>> {
     }
 }
 
+/// A store timeout as `"<n>ms"` or `"<n>s"`, in milliseconds. A bare integer is refused: its
+/// unit would be a guess.
+pub(super) fn timeout(cx: &Ctxt, key: Ident, v: &Expr) -> Option<Sp<u64>> {
+    let Some(Lit::Str(s)) = lit(v) else {
+        wrong_kind(cx, &key, v, "a duration string with its unit", "\"2s\"");
+        return None;
+    };
+    match parse_timeout(&s.value()) {
+        Some(ms) => sp(key, ms, s.span()),
+        None => {
+            let msg = format!("`{key}` \"{}\" is not a timeout; give milliseconds or seconds with their unit, e.g. \"500ms\" or \"2s\"", s.value());
+            cx.error_spanned_by(s, msg);
+            None
+        }
+    }
+}
+
+/// `"500ms"` or `"2s"` (surrounding spaces allowed) in milliseconds.
+pub(crate) fn parse_timeout(text: &str) -> Option<u64> {
+    let t = text.trim();
+    let (digits, scale) = match t.strip_suffix("ms") {
+        Some(d) => (d, 1),
+        None => (t.strip_suffix('s')?, 1_000),
+    };
+    let digits = digits.trim_end();
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse::<u64>().ok()?.checked_mul(scale)
+}
+
 /// The grammar of the runtime's `parse_lifetime`, without its zero check (`check.rs` reports
 /// zero with its own message).
 pub(crate) fn parse_lifetime(text: &str) -> Option<u64> {
@@ -149,7 +180,18 @@ pub(crate) fn parse_lifetime(text: &str) -> Option<u64> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_lifetime;
+    use super::{parse_lifetime, parse_timeout};
+
+    #[test]
+    fn timeouts_carry_their_unit() {
+        assert_eq!(parse_timeout("500ms"), Some(500));
+        assert_eq!(parse_timeout("2s"), Some(2_000));
+        assert_eq!(parse_timeout(" 3 s "), Some(3_000));
+        assert_eq!(parse_timeout("0ms"), Some(0));
+        for bad in ["", "2", "ms", "s", "1.5s", "2m", "-1s", "99999999999999999999s"] {
+            assert_eq!(parse_timeout(bad), None, "{bad:?}");
+        }
+    }
 
     #[test]
     fn lifetimes_match_the_runtime_grammar() {

@@ -9,9 +9,9 @@
 //! `spawn_blocking`. Chosen over an async client because it handles several servers, pools and
 //! reconnects (each checked-out connection is validated, a dead one is replaced), and speaks the
 //! binary protocol, whose `add` reports a collision as an error (the crate's ASCII `add` cannot
-//! tell a collision from success). Every operation is bounded by the store's timeout
-//! ([`DEFAULT_TIMEOUT`], 2 s): it is the socket read/write timeout, the pool's wait for a
-//! connection, and an outer bound on the whole operation.
+//! tell a collision from success). Every operation is bounded by `session_store_timeout` (2 s by
+//! default): it is the socket read/write timeout, the pool's wait for a connection, and an outer
+//! bound on the whole operation.
 //!
 //! Several servers: keys are spread as python-memcached does by default (`crc32(key) >> 16 &
 //! 0x7fff`, modulo the server count, servers in the given order), so a Flask app on
@@ -32,15 +32,10 @@ use memcache::{Client, CommandError, MemcacheError};
 use crate::codec::{self, SerializationFormat};
 use crate::expiry::Expiry;
 use crate::map::SessionMap;
-use crate::settings::Settings;
+use crate::settings::{Settings, DEFAULT_STORE_TIMEOUT};
 use crate::store::{Loaded, SessionStore, StoreError, Touched};
 
 const STORE: &str = "memcached";
-
-/// How long one store operation may take unless [`MemcachedStore::with_timeout`] or
-/// [`MemcachedStore::connect_with_timeout`] says otherwise: far above a healthy round trip, short
-/// enough that a request on a dead server fails fast with a 5xx.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// memcached's default `item_size_max` (`-I 1m`), used when a server does not report its own.
 pub const DEFAULT_ITEM_LIMIT: usize = 1024 * 1024;
@@ -75,14 +70,11 @@ impl std::fmt::Debug for MemcachedStore {
 
 impl MemcachedStore {
     /// Connects to the comma-separated servers of `settings.session_memcached`
-    /// (`memcache://host:port`, or bare `host:port`). Fails within [`DEFAULT_TIMEOUT`] when a
-    /// URL is malformed or a server does not answer, so a misconfigured app stops at startup.
+    /// (`memcache://host:port`, or bare `host:port`), every operation bounded by
+    /// `settings.session_store_timeout`. Fails within about that time when a URL is malformed or
+    /// a server does not answer, so a misconfigured app stops at startup.
     pub async fn connect(settings: &Settings) -> Result<Self, StoreError> {
-        Self::connect_with_timeout(settings, DEFAULT_TIMEOUT).await
-    }
-
-    /// [`connect`](Self::connect) with an operation timeout other than [`DEFAULT_TIMEOUT`].
-    pub async fn connect_with_timeout(settings: &Settings, timeout: Duration) -> Result<Self, StoreError> {
+        let timeout = settings.session_store_timeout;
         let urls = server_urls(&settings.session_memcached, timeout)?;
         let format = settings.session_serialization_format;
         let build = move || -> Result<(Client, usize), StoreError> {
@@ -106,13 +98,13 @@ impl MemcachedStore {
     }
 
     /// A store over an existing client (its pools, timeouts and hash function are kept; the
-    /// store adds its own bound, [`DEFAULT_TIMEOUT`], and assumes [`DEFAULT_ITEM_LIMIT`]).
+    /// store adds its own bound, [`DEFAULT_STORE_TIMEOUT`], and assumes [`DEFAULT_ITEM_LIMIT`]).
     /// The client must speak the binary protocol, or `create` cannot see collisions.
     pub fn from_client(client: Client, format: SerializationFormat) -> Self {
-        MemcachedStore { client, format, timeout: DEFAULT_TIMEOUT, item_limit: DEFAULT_ITEM_LIMIT }
+        MemcachedStore { client, format, timeout: DEFAULT_STORE_TIMEOUT, item_limit: DEFAULT_ITEM_LIMIT }
     }
 
-    /// Bounds every operation by `timeout` instead of [`DEFAULT_TIMEOUT`].
+    /// Bounds every operation by `timeout` instead of [`DEFAULT_STORE_TIMEOUT`].
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self

@@ -18,8 +18,8 @@
 //!   (ObjectId `_id`) too; a collision with an *expired* document takes that document over.
 //! * No `replace_one`: nx-27017 fails to replace a document holding a Binary.
 //!
-//! Every operation is bounded by the store's timeout ([`DEFAULT_TIMEOUT`], 2 s), which is also
-//! the driver's server-selection and connect timeout. The driver monitors the server and
+//! Every operation is bounded by `session_store_timeout` (2 s by default), which is also the
+//! driver's server-selection and connect timeout. The driver monitors the server and
 //! reconnects by itself, so the store never needs a restart.
 
 use std::time::{Duration, SystemTime};
@@ -33,15 +33,10 @@ use mongodb::{Client, Collection, IndexModel};
 use crate::codec::{self, SerializationFormat};
 use crate::expiry::Expiry;
 use crate::map::SessionMap;
-use crate::settings::Settings;
+use crate::settings::{Settings, DEFAULT_STORE_TIMEOUT};
 use crate::store::{Loaded, SessionStore, StoreError, Touched};
 
 const STORE: &str = "mongodb";
-
-/// How long one store operation may take unless [`MongoStore::connect_with_timeout`] or
-/// [`MongoStore::with_timeout`] says otherwise: far above a healthy round trip, short enough
-/// that a request on a dead server fails fast with a 5xx.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// MongoDB's duplicate-key error code.
 const DUPLICATE_KEY: i32 = 11000;
@@ -57,14 +52,11 @@ pub struct MongoStore {
 impl MongoStore {
     /// Connects to `settings.session_mongodb` and opens `session_mongodb_db`.
     /// `session_mongodb_collect`, creating the TTL index on `expiration` and the unique index on
-    /// `id` if they are missing. Fails within about [`DEFAULT_TIMEOUT`] when the URL is
-    /// malformed or no server answers, so a misconfigured app stops at startup.
+    /// `id` if they are missing; every operation is bounded by `settings.session_store_timeout`.
+    /// Fails within about that time when the URL is malformed or no server answers, so a
+    /// misconfigured app stops at startup.
     pub async fn connect(settings: &Settings) -> Result<Self, StoreError> {
-        Self::connect_with_timeout(settings, DEFAULT_TIMEOUT).await
-    }
-
-    /// [`connect`](Self::connect) with an operation timeout other than [`DEFAULT_TIMEOUT`].
-    pub async fn connect_with_timeout(settings: &Settings, timeout: Duration) -> Result<Self, StoreError> {
+        let timeout = settings.session_store_timeout;
         let mut options = bounded(timeout, ClientOptions::parse(settings.session_mongodb.as_str())).await?;
         options.server_selection_timeout = Some(timeout);
         options.connect_timeout = Some(timeout);
@@ -85,10 +77,10 @@ impl MongoStore {
     /// A store over an existing client, on `db`.`collection`. Call
     /// [`ensure_indexes`](Self::ensure_indexes) once if the indexes may be missing.
     pub fn from_client(client: &Client, db: &str, collection: &str, format: SerializationFormat) -> Self {
-        MongoStore { sessions: client.database(db).collection(collection), format, timeout: DEFAULT_TIMEOUT }
+        MongoStore { sessions: client.database(db).collection(collection), format, timeout: DEFAULT_STORE_TIMEOUT }
     }
 
-    /// Bounds every operation by `timeout` instead of [`DEFAULT_TIMEOUT`].
+    /// Bounds every operation by `timeout` instead of [`DEFAULT_STORE_TIMEOUT`].
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self

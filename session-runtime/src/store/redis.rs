@@ -8,9 +8,9 @@
 //!
 //! Connections: a single node goes through [`ConnectionManager`], a Cluster through the cluster
 //! client's own connection; both reconnect by themselves after the server comes back, so the store
-//! never needs a restart. Every command is bounded by the store's timeout
-//! ([`DEFAULT_TIMEOUT`], 2 s, see [`RedisStore::with_timeout`]): a dead or stalled server
-//! gives [`StoreError::Timeout`] or [`StoreError::Backend`] in that time, never a hung request.
+//! never needs a restart. Every command is bounded by `session_store_timeout` (2 s by default,
+//! see [`RedisStore::with_timeout`]): a dead or stalled server gives [`StoreError::Timeout`] or
+//! [`StoreError::Backend`] in that time, never a hung request.
 
 use std::time::Duration;
 
@@ -26,15 +26,10 @@ use ::redis::{Cmd, FromRedisValue, RedisError, Value};
 use crate::codec::{self, SerializationFormat};
 use crate::expiry::Expiry;
 use crate::map::SessionMap;
-use crate::settings::Settings;
+use crate::settings::{Settings, DEFAULT_STORE_TIMEOUT};
 use crate::store::{Loaded, SessionStore, StoreError, Touched};
 
 const STORE: &str = "redis";
-
-/// How long one store operation may take, connecting included, unless
-/// [`RedisStore::with_timeout`] says otherwise. Two seconds: far above a healthy round trip on a
-/// LAN (well under 1 ms), short enough that a request on a dead server fails fast with a 5xx.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// The Redis session store; cheap to clone (the connection is shared).
 #[derive(Clone)]
@@ -71,14 +66,11 @@ impl RedisStore {
     /// comma-separated node URLs are a Redis Cluster, and
     /// `redis+sentinel://host:26379,host2:26379/<master name>` asks those sentinels for the
     /// master (no auth in that form: use [`from_sentinel`](Self::from_sentinel)). Values are written in
-    /// `settings.session_serialization_format`. Fails (within [`DEFAULT_TIMEOUT`]) when the URL
-    /// is malformed or no server answers, so a misconfigured app stops at startup.
+    /// `settings.session_serialization_format`; every command, connecting included, is bounded by
+    /// `settings.session_store_timeout`. Fails (within that timeout) when the URL is malformed or
+    /// no server answers, so a misconfigured app stops at startup.
     pub async fn connect(settings: &Settings) -> Result<Self, StoreError> {
-        Self::connect_with_timeout(settings, DEFAULT_TIMEOUT).await
-    }
-
-    /// [`connect`](Self::connect) with an operation timeout other than [`DEFAULT_TIMEOUT`].
-    pub async fn connect_with_timeout(settings: &Settings, timeout: Duration) -> Result<Self, StoreError> {
+        let timeout = settings.session_store_timeout;
         let urls: Vec<&str> =
             settings.session_redis.split(',').map(str::trim).filter(|u| !u.is_empty()).collect();
         let format = settings.session_serialization_format;
@@ -121,21 +113,21 @@ impl RedisStore {
     }
 
     /// A store over an existing single-node connection manager (configure its reconnection
-    /// and timeouts as you like; the store adds its own bound, [`DEFAULT_TIMEOUT`]).
+    /// and timeouts as you like; the store adds its own bound, [`DEFAULT_STORE_TIMEOUT`]).
     pub fn from_manager(manager: ConnectionManager, format: SerializationFormat) -> Self {
-        RedisStore { conn: Conn::Single(manager), format, timeout: DEFAULT_TIMEOUT }
+        RedisStore { conn: Conn::Single(manager), format, timeout: DEFAULT_STORE_TIMEOUT }
     }
 
     /// A store over an existing Redis Cluster connection.
     pub fn from_cluster(conn: ClusterConnection, format: SerializationFormat) -> Self {
-        RedisStore { conn: Conn::Cluster(conn), format, timeout: DEFAULT_TIMEOUT }
+        RedisStore { conn: Conn::Cluster(conn), format, timeout: DEFAULT_STORE_TIMEOUT }
     }
 
     /// A store on the master a [`SentinelClient`](::redis::sentinel::SentinelClient) finds
     /// (build it with auth, TLS or a database as needed). The master is looked up on first use
     /// and again after any failed command, which follows a failover.
     pub fn from_sentinel(client: ::redis::sentinel::SentinelClient, format: SerializationFormat) -> Self {
-        Self::sentinel_store(client, format, DEFAULT_TIMEOUT)
+        Self::sentinel_store(client, format, DEFAULT_STORE_TIMEOUT)
     }
 
     fn sentinel_store(client: ::redis::sentinel::SentinelClient, format: SerializationFormat, timeout: Duration) -> Self {
@@ -143,7 +135,7 @@ impl RedisStore {
         RedisStore { conn: Conn::Sentinel(Arc::new(conn)), format, timeout }
     }
 
-    /// Bounds every operation by `timeout` instead of [`DEFAULT_TIMEOUT`].
+    /// Bounds every operation by `timeout` instead of [`DEFAULT_STORE_TIMEOUT`].
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self

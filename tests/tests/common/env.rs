@@ -23,6 +23,16 @@ pub fn mongodb_url() -> String {
     var("MONGODB_URL", "mongodb://127.0.0.1:27017")
 }
 
+/// `DATABASE_URL_PG`, default the `test` database on loopback, trust auth.
+pub fn postgres_url() -> String {
+    var("DATABASE_URL_PG", "postgres://postgres@127.0.0.1:5432/test")
+}
+
+/// `DATABASE_URL_MYSQL`, default the `test` database on loopback, root without a password.
+pub fn mysql_url() -> String {
+    var("DATABASE_URL_MYSQL", "mysql://root@127.0.0.1:3306/test")
+}
+
 fn var(name: &str, default: &str) -> String {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty()).unwrap_or_else(|| default.to_owned())
 }

@@ -22,3 +22,11 @@ pub mod conformance;
 pub mod env;
 pub mod spawn;
 pub mod backend_http;
+
+pub mod proxy;
+
+/// `settings` with `session_store_timeout` set (`Settings` is non-exhaustive, so no struct update).
+pub fn with_store_timeout(mut settings: session_runtime::Settings, timeout: std::time::Duration) -> session_runtime::Settings {
+    settings.session_store_timeout = timeout;
+    settings
+}

@@ -53,3 +53,8 @@ sql_suite!(sqlite, crate::support::sqlite_url);
 async fn sqlite_in_memory() {
     store::sqlite_in_memory("").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mysql_blob_column_limit() {
+    store::mysql_blob_column_limit(&support::mysql_url("blob")).await;
+}

@@ -192,6 +192,39 @@ pub async fn flask_session_table(url: &str) {
     raw.drop_table(table).await;
 }
 
+/// MySQL: the `BLOB` data column of Flask-Session's DDL holds 64 KiB. A bigger session is
+/// `TooLarge` before anything is sent (outside strict mode MySQL would store it truncated), and
+/// the stored one stays as it was; the `LONGBLOB` column of the table we create takes it.
+pub async fn mysql_blob_column_limit(url: &str) {
+    let table = "t_blob_limit";
+    let raw = Raw::new(url);
+    raw.drop_table(table).await;
+    raw.exec(&format!(
+        "CREATE TABLE {table} (id INTEGER NOT NULL AUTO_INCREMENT, session_id VARCHAR(255), data BLOB, \
+         expiry DATETIME, PRIMARY KEY (id), UNIQUE (session_id))"
+    ))
+    .await;
+    let store = SqlStore::connect(&settings(url, table)).await.unwrap();
+    let e = Expiry::after(lifetime());
+    store.save("session:big", &alice(), &e).await.unwrap();
+    let mut big = alice();
+    big.insert("upload", Value::Binary(vec![7; 70_000]));
+    for attempt in [store.save("session:big", &big, &e).await.map(drop), store.create("session:new", &big, &e).await.map(drop)] {
+        match attempt {
+            Err(session_runtime::StoreError::TooLarge { store: "mysql", size, limit: 65_535 }) => assert!(size > 70_000),
+            other => panic!("expected TooLarge, got {other:?}"),
+        }
+    }
+    assert_eq!(store.load("session:big", None).await.unwrap().unwrap().data, alice(), "the stored session is intact");
+    assert_eq!(raw.keys(table).await, ["session:big"], "nothing half-written");
+    raw.drop_table(table).await;
+
+    let (store, raw) = fresh(url, "t_longblob").await;
+    store.save("session:big", &big, &e).await.unwrap();
+    assert_eq!(store.load("session:big", None).await.unwrap().unwrap().data, big);
+    raw.drop_table("t_longblob").await;
+}
+
 /// The table is created at startup, once, under `session_sqlalchemy_table`.
 pub async fn creates_default_table_once(url: &str) {
     let table = "t_created";

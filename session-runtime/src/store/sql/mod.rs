@@ -25,7 +25,7 @@ mod users;
 #[doc(hidden)]
 pub mod __private;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime};
 
 use crate::codec::{self, SerializationFormat};
@@ -67,6 +67,11 @@ struct Inner {
     extras: fn(&SessionMap) -> Vec<ColumnValue>,
     format: SerializationFormat,
     sweeper: Option<Sweeper>,
+    /// Bound of one store operation, retries included (`session_store_timeout`).
+    timeout: Duration,
+    /// The most bytes the data column takes, where the database would refuse (or, outside
+    /// strict mode, silently truncate) more: read from MySQL's catalog at connect.
+    data_limit: OnceLock<usize>,
 }
 
 /// One stored session, as [`SqlStore::sessions_where`] lists it.
@@ -119,7 +124,8 @@ impl SqlStore {
             .ok_or_else(|| setup("session_type is \"sqlalchemy\" but session_sqlalchemy (the database URL) is not set".into()))?;
         let url = backend::parse_url(url).map_err(setup)?;
         let store = url.backend.name();
-        let pool = tokio::task::spawn_blocking(move || pool::build(&url, PoolConfig::default()))
+        let config = PoolConfig { connection_timeout: settings.session_store_timeout, ..PoolConfig::default() };
+        let pool = tokio::task::spawn_blocking(move || pool::build(&url, config))
             .await
             .map_err(|e| StoreError::backend(store, e))?
             .map_err(|e| StoreError::backend(store, e))?;
@@ -147,9 +153,12 @@ impl SqlStore {
                 extras,
                 format: settings.session_serialization_format,
                 sweeper: settings.session_cleanup_n_requests.map(Sweeper::new),
+                timeout: settings.session_store_timeout,
+                data_limit: OnceLock::new(),
             }),
         };
         store.create_table().await?;
+        store.read_data_limit().await?;
         Ok(store)
     }
 
@@ -166,6 +175,20 @@ impl SqlStore {
     /// The pool, e.g. to share it with the application.
     pub fn pool(&self) -> &SqlPool {
         &self.inner.pool
+    }
+
+    /// Reads the data column's size limit where the database has one that sessions can reach.
+    async fn read_data_limit(&self) -> Result<(), StoreError> {
+        let Some(sql) = self.inner.statements.data_limit.clone() else { return Ok(()) };
+        let (schema_part, table) = match self.inner.schema.table.split_once('.') {
+            Some((s, t)) => (Some(s.to_owned()), t.to_owned()),
+            None => (None, self.inner.schema.table.clone()),
+        };
+        let column = self.inner.schema.core().1.to_owned();
+        let binds = [ColumnValue::Text(schema_part), ColumnValue::Text(Some(table)), ColumnValue::Text(Some(column))];
+        let limit = self.with_pool(move |pool, _| pool.count(&sql, &binds)).await?;
+        let _ = self.inner.data_limit.set(usize::try_from(limit).unwrap_or(0));
+        Ok(())
     }
 
     /// Creates the model's table and indexes when the table is missing; an existing table is
@@ -215,14 +238,16 @@ impl SqlStore {
         spawn_cleanup(self.clone(), period)
     }
 
-    /// Runs blocking `work` with the pool and statements, retried on transient errors.
+    /// Runs blocking `work` with the pool and statements, retried on transient errors, all
+    /// within the store's timeout.
     async fn with_pool<T, F>(&self, work: F) -> Result<T, StoreError>
     where
         F: Fn(&SqlPool, &Statements) -> Result<T, SqlError> + Clone + Send + Sync + 'static,
         T: Send + 'static,
     {
         let inner = self.inner.clone();
-        retry::run(self.inner.backend.name(), move || work(&inner.pool, &inner.statements)).await
+        let (store, timeout) = (self.inner.backend.name(), self.inner.timeout);
+        retry::run(store, timeout, move || work(&inner.pool, &inner.statements)).await
     }
 
     /// Loads a live row and moves its expiry in one `UPDATE … RETURNING`; `None` when no live
@@ -249,6 +274,11 @@ impl SqlStore {
     /// The binds of an insert or upsert, in `Statements::insert`'s column order.
     fn write_binds(&self, key: &str, data: &SessionMap, expiry: &Expiry) -> Result<Vec<ColumnValue>, StoreError> {
         let bytes = codec::encode(data, self.inner.format)?;
+        if let Some(&limit) = self.inner.data_limit.get() {
+            if bytes.len() > limit {
+                return Err(StoreError::TooLarge { store: self.inner.backend.name(), size: bytes.len(), limit });
+            }
+        }
         let now = ColumnValue::Timestamp(Some(naive(SystemTime::now())));
         let mut binds = vec![
             ColumnValue::Text(Some(key.to_owned())),

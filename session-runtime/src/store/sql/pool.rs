@@ -120,9 +120,9 @@ pub(crate) struct PoolConfig {
 
 impl Default for PoolConfig {
     fn default() -> Self {
-        // A short checkout timeout: a request waits at most ~3 x 2 s (plus backoff) on a dead
-        // database instead of r2d2's 30 s.
-        PoolConfig { max_size: 10, connection_timeout: Duration::from_secs(2) }
+        // The checkout timeout is `session_store_timeout` (the store passes it in), not
+        // r2d2's 30 s: a request on a dead database fails within that bound.
+        PoolConfig { max_size: 10, connection_timeout: crate::settings::DEFAULT_STORE_TIMEOUT }
     }
 }
 

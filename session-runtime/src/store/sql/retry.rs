@@ -2,9 +2,13 @@
 //!
 //! Flask-Session's `retry_query` tries a statement three times, sleeping 0.3 s then 0.6 s; so
 //! does [`run`]. Only failures that a second attempt can fix are retried: no connection, a lost
-//! connection, a serialization failure or deadlock, SQLite's busy lock.
+//! connection, a serialization failure or deadlock, SQLite's busy lock. The whole run, retries
+//! and backoff included, is bounded by the store's timeout: a stalled server costs a request
+//! that long, not three times it.
 
 use std::time::Duration;
+
+use tokio::time::Instant;
 
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
@@ -14,19 +18,28 @@ use crate::store::StoreError;
 const TRIES: u32 = 3;
 const FIRST_BACKOFF: Duration = Duration::from_millis(300);
 
-/// Runs `work` on tokio's blocking pool up to three times; `store` names the backend in errors.
-pub(crate) async fn run<T, F>(store: &'static str, work: F) -> Result<T, StoreError>
+/// Runs `work` on tokio's blocking pool up to three times, within `timeout` in all; `store`
+/// names the backend in errors.
+///
+/// On timeout the blocking call keeps its thread until the database answers (a blocking call
+/// cannot be cancelled); its result is dropped, and the pool's own checkout timeout bounds how
+/// many such calls can pile up.
+pub(crate) async fn run<T, F>(store: &'static str, timeout: Duration, work: F) -> Result<T, StoreError>
 where
     F: Fn() -> Result<T, SqlError> + Clone + Send + 'static,
     T: Send + 'static,
 {
+    let deadline = Instant::now() + timeout;
     let mut backoff = FIRST_BACKOFF;
     let mut attempt = 1;
     loop {
         let once = work.clone();
-        match tokio::task::spawn_blocking(once).await {
+        let Ok(outcome) = tokio::time::timeout_at(deadline, tokio::task::spawn_blocking(once)).await else {
+            return Err(StoreError::Timeout { store, after: timeout });
+        };
+        match outcome {
             Ok(Ok(value)) => return Ok(value),
-            Ok(Err(e)) if attempt < TRIES && is_transient(&e) => {
+            Ok(Err(e)) if attempt < TRIES && is_transient(&e) && Instant::now() + backoff < deadline => {
                 tracing::warn!(store, attempt, error = %e, "transient database error; retrying");
                 tokio::time::sleep(backoff).await;
                 backoff *= 2;
@@ -71,7 +84,7 @@ mod tests {
         let calls = Arc::new(AtomicU32::new(0));
         let c = calls.clone();
         let started = std::time::Instant::now();
-        let r: Result<(), _> = run("test", move || {
+        let r: Result<(), _> = run("test", Duration::from_secs(30), move || {
             c.fetch_add(1, Ordering::SeqCst);
             Err(SqlError::Pool("down".into()))
         })
@@ -85,12 +98,36 @@ mod tests {
     async fn permanent_errors_are_not_retried() {
         let calls = Arc::new(AtomicU32::new(0));
         let c = calls.clone();
-        let r: Result<(), _> = run("test", move || {
+        let r: Result<(), _> = run("test", Duration::from_secs(30), move || {
             c.fetch_add(1, Ordering::SeqCst);
             Err(SqlError::Query(DieselError::NotFound))
         })
         .await;
         assert!(r.is_err());
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn a_stalled_call_times_out() {
+        let r: Result<(), _> = run("test", Duration::from_millis(50), || {
+            std::thread::sleep(Duration::from_millis(500));
+            Ok(())
+        })
+        .await;
+        assert!(matches!(r, Err(StoreError::Timeout { store: "test", .. })), "{r:?}");
+    }
+
+    #[tokio::test]
+    async fn no_retry_starts_after_the_deadline() {
+        let calls = Arc::new(AtomicU32::new(0));
+        let c = calls.clone();
+        // The first backoff (0.3 s) does not fit in 0.1 s: one try, then the error itself.
+        let r: Result<(), _> = run("test", Duration::from_millis(100), move || {
+            c.fetch_add(1, Ordering::SeqCst);
+            Err(SqlError::Pool("down".into()))
+        })
+        .await;
+        assert!(matches!(r, Err(StoreError::Backend { store: "test", .. })), "{r:?}");
         assert_eq!(calls.load(Ordering::SeqCst), 1);
     }
 }

@@ -25,6 +25,10 @@ pub(crate) struct Statements {
     pub(crate) delete_expired: String,
     /// binds: table name as the catalog spells it
     pub(crate) table_exists: String,
+    /// binds: schema (or NULL), table, data column. MySQL only: the most bytes a stored
+    /// session can have, the smaller of the data column's type (a `BLOB` holds 64 KiB) and
+    /// the largest packet the server takes.
+    pub(crate) data_limit: Option<String>,
 }
 
 impl Statements {
@@ -99,6 +103,13 @@ impl Statements {
             delete: format!("DELETE FROM {table} WHERE {sid} = {}", p(1)),
             delete_expired: format!("DELETE FROM {table} WHERE {expiry} <= {}", p(1)),
             table_exists,
+            data_limit: (backend == Backend::Mysql).then(|| {
+                // 1 KiB of the packet is left for the statement around the data.
+                "SELECT CAST(LEAST(COALESCE((SELECT character_octet_length FROM information_schema.columns \
+                 WHERE table_schema = COALESCE(?, DATABASE()) AND table_name = ? AND column_name = ?), \
+                 4294967295), @@max_allowed_packet - 1024) AS SIGNED) AS n"
+                    .to_owned()
+            }),
         }
     }
 }

@@ -1,0 +1,129 @@
+//! A slow server, for every network store: each real server sits behind a proxy that can hold
+//! every byte for seconds. While it is slow, a request on the session fails with a 500 within
+//! `session_store_timeout` (not after the server's delay), and the app keeps answering requests
+//! that do not need the store; once the server is fast again, the same app recovers without a
+//! restart and the session stored before is intact.
+//!
+//! (Redis Cluster is left out: its nodes announce their own addresses, so clients bypass a
+//! proxy after the first redirect. Killed and refused servers are tested in each store's file.)
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::env;
+use common::http::{browser, serve_sessions, text};
+use common::proxy::SlowProxy;
+use session_runtime::{SessionType, Settings};
+
+/// The store timeout under test: far below the server's delay.
+const TIMEOUT: Duration = Duration::from_millis(500);
+/// How long the slow server holds each chunk of bytes.
+const SLOWNESS: Duration = Duration::from_secs(4);
+
+async fn slow_server_costs_one_bounded_500(mut settings: Settings, proxy: &SlowProxy) {
+    settings.session_store_timeout = TIMEOUT;
+    let layer = settings.into_layer().await.expect("connect through the proxy");
+    let base = serve_sessions(layer).await;
+    let b = browser();
+    assert_eq!(text(&b, &format!("{base}/incr")).await, "1");
+    assert_eq!(text(&b, &format!("{base}/incr")).await, "2");
+
+    proxy.slow_down(SLOWNESS);
+    let started = Instant::now();
+    let r = b.get(format!("{base}/incr")).send().await.expect("an answer, not a hung request");
+    let took = started.elapsed();
+    assert_eq!(r.status(), 500, "a slow store is a server error");
+    // Bounded by the store timeout (plus scheduling slack), not by the server's delay.
+    assert!(took < SLOWNESS - Duration::from_secs(1), "the 500 took {took:?}, the store timeout is {TIMEOUT:?}");
+    // The app is not stuck behind the store.
+    assert_eq!(text(&b, &format!("{base}/none")).await, "untouched");
+
+    proxy.speed_up();
+    // Bytes held while slow drain first; then the same app reads the session it had.
+    let deadline = Instant::now() + SLOWNESS + Duration::from_secs(15);
+    loop {
+        let r = b.get(format!("{base}/get")).send().await.expect("an answer");
+        if r.status() == 200 {
+            assert_eq!(r.text().await.unwrap(), "2", "the session stored before the slowness");
+            break;
+        }
+        assert!(Instant::now() < deadline, "no recovery within {:?} of the server being fast again", SLOWNESS + Duration::from_secs(15));
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(text(&b, &format!("{base}/incr")).await, "3", "writes work again");
+}
+
+fn with(kind: SessionType) -> Settings {
+    let mut s = Settings::default();
+    s.session_type = kind;
+    s
+}
+
+/// `host:port` of a URL such as `redis://127.0.0.1:6379/`.
+fn authority(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let rest = rest.rsplit_once('@').map_or(rest, |(_, r)| r);
+    rest.split(['/', '?']).next().unwrap_or(rest)
+}
+
+/// `url` with its `host:port` replaced by the proxy's.
+fn through(url: &str, proxy: &SlowProxy) -> String {
+    url.replacen(authority(url), &format!("127.0.0.1:{}", proxy.port), 1)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis() {
+    let url = env::redis_url();
+    let proxy = SlowProxy::start(authority(&url)).await;
+    let mut s = with(SessionType::Redis);
+    s.session_redis = through(&url, &proxy);
+    slow_server_costs_one_bounded_500(s, &proxy).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn memcached() {
+    let url = env::memcached_url();
+    let proxy = SlowProxy::start(authority(&url)).await;
+    let mut s = with(SessionType::Memcached);
+    s.session_memcached = through(&url, &proxy);
+    slow_server_costs_one_bounded_500(s, &proxy).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mongodb() {
+    let url = env::mongodb_url();
+    let proxy = SlowProxy::start(authority(&url)).await;
+    let mut s = with(SessionType::Mongodb);
+    s.session_mongodb = through(&url, &proxy);
+    s.session_mongodb_db = "slow_servers".into();
+    slow_server_costs_one_bounded_500(s, &proxy).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres() {
+    let url = env::postgres_url();
+    let proxy = SlowProxy::start(authority(&url)).await;
+    let mut s = with(SessionType::Sqlalchemy);
+    s.session_sqlalchemy = Some(through(&url, &proxy));
+    s.session_sqlalchemy_table = "slow_servers".into();
+    slow_server_costs_one_bounded_500(s, &proxy).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mysql() {
+    let url = env::mysql_url();
+    let proxy = SlowProxy::start(authority(&url)).await;
+    let mut s = with(SessionType::Sqlalchemy);
+    s.session_sqlalchemy = Some(through(&url, &proxy));
+    s.session_sqlalchemy_table = "slow_servers".into();
+    slow_server_costs_one_bounded_500(s, &proxy).await;
+}
+
+#[test]
+fn urls_are_rewritten_to_the_proxy() {
+    assert_eq!(authority("redis://127.0.0.1:6379/"), "127.0.0.1:6379");
+    assert_eq!(authority("postgres://postgres@127.0.0.1:5432/test"), "127.0.0.1:5432");
+    assert_eq!(authority("mongodb://127.0.0.1:27017"), "127.0.0.1:27017");
+    assert_eq!(authority("127.0.0.1:11211"), "127.0.0.1:11211");
+}
