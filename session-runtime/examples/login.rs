@@ -1,0 +1,89 @@
+//! Log in and out the safe way: a new session id on login (`regenerate`), so an id planted in
+//! the browser before login (session fixation) never becomes a logged-in session, and the
+//! whole session gone on logout (`destroy`). Signed cookies, filesystem store.
+//!
+//! `SECRET_KEY=... cargo run --example login` (files in `SESSION_FILE_DIR`, default
+//! `./flask_sessions`), then with a cookie jar:
+//! `curl -c jar -b jar 'http://127.0.0.1:3000/login?user=alice'`, `curl -c jar -b jar
+//! http://127.0.0.1:3000/`, `curl -c jar -b jar http://127.0.0.1:3000/logout`.
+
+use std::path::PathBuf;
+
+use axum::extract::Query;
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::Router;
+use serde::Deserialize;
+use session_runtime::{session_config, SecretKey, SessionData, SessionError};
+
+/// The logged-in user under Flask-Login's key, so a Flask app on the same store agrees.
+#[derive(SessionData)]
+struct Login {
+    #[session(rename = "_user_id")]
+    user_id: Option<String>,
+}
+
+#[session_config(
+    session_type = "filesystem",
+    session_use_signer = true,
+    session_cookie_samesite = "Lax",
+    session_data = Login
+)]
+// `SecretKey` keeps the key out of `Debug` output.
+#[derive(Debug)]
+pub struct Sessions {
+    pub secret_key: SecretKey,
+    pub session_file_dir: PathBuf,
+}
+
+#[derive(Deserialize)]
+struct Credentials {
+    user: String,
+}
+
+async fn login(login: LoginSession, Query(who): Query<Credentials>) -> Result<(StatusCode, String), SessionError> {
+    // A real app checks a password here.
+    if who.user.is_empty() {
+        return Ok((StatusCode::BAD_REQUEST, "give ?user=<name>".into()));
+    }
+    // Fixation defence: whatever id the browser came with, the logged-in session gets a new one;
+    // the old entry is deleted when the response goes out.
+    login.regenerate().await?;
+    login.set_user_id(Some(who.user.clone())).await?;
+    Ok((StatusCode::OK, format!("logged in as {}", who.user)))
+}
+
+async fn whoami(login: LoginSession) -> Result<String, SessionError> {
+    Ok(match login.user_id().await? {
+        Some(user) => format!("you are {user}"),
+        None => "not logged in".into(),
+    })
+}
+
+async fn logout(login: LoginSession) -> Result<&'static str, SessionError> {
+    // Deletes the stored session and expires the cookie.
+    login.destroy().await?;
+    Ok("logged out")
+}
+
+/// The routes, without the session layer.
+pub fn router() -> Router {
+    Router::new().route("/", get(whoami)).route("/login", get(login)).route("/logout", get(logout))
+}
+
+#[allow(dead_code)] // Tests use the routes, not `main`.
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let secret_key = SecretKey::from(std::env::var("SECRET_KEY").unwrap_or_else(|_| {
+        eprintln!("login: SECRET_KEY is not set; using a development key");
+        "dev-only-secret-key".into()
+    }));
+    let session_file_dir = std::env::var_os("SESSION_FILE_DIR").map_or_else(|| "flask_sessions".into(), PathBuf::from);
+    let sessions = Sessions { secret_key, session_file_dir }.into_layer().await?;
+    let app = router().layer(sessions);
+    let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3000);
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    println!("login: serving on http://{}/", listener.local_addr()?);
+    axum::serve(listener, app).await?;
+    Ok(())
+}
