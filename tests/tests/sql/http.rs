@@ -28,7 +28,7 @@ pub async fn http_visits_leave_flask_rows(url: &str) {
     assert_eq!(text(&b, &format!("{base}/incr")).await, "3");
 
     let key = format!("session:{sid}");
-    assert_eq!(raw.keys(table).await, [key.clone()]);
+    assert_eq!(raw.keys(table).await, std::slice::from_ref(&key));
     let row = raw.row(table, &key).await.unwrap();
     let data = codec::decode(row.data.as_deref().unwrap()).unwrap();
     assert!(data.is_permanent());
