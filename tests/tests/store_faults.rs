@@ -1,11 +1,13 @@
-//! A slow server, for every network store: each real server sits behind a proxy that can hold
-//! every byte for seconds. While it is slow, a request on the session fails with a 500 within
-//! `session_store_timeout` (not after the server's delay), and the app keeps answering requests
-//! that do not need the store; once the server is fast again, the same app recovers without a
+//! Faults of every network store, over HTTP: each real server sits behind a proxy that can make
+//! it slow (every byte held for seconds) or cut it off (open connections dropped, new ones
+//! refused, as when the process dies). Either way a request on the session fails with a 500
+//! within `session_store_timeout` (not after the server's delay), and the app keeps answering
+//! requests that do not need the store; once the server is back, the same app recovers without a
 //! restart and the session stored before is intact.
 //!
 //! (Redis Cluster is left out: its nodes announce their own addresses, so clients bypass a
-//! proxy after the first redirect. Killed and refused servers are tested in each store's file.)
+//! proxy after the first redirect. Redis, memcached and MongoDB are also killed for real, as
+//! processes, in their own test files.)
 
 mod common;
 
@@ -13,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use common::env;
 use common::http::{browser, serve_sessions, text};
-use common::proxy::SlowProxy;
+use common::proxy::FaultProxy;
 use session_runtime::{SessionType, Settings};
 
 /// The store timeout under test: far below the server's delay.
@@ -21,7 +23,13 @@ const TIMEOUT: Duration = Duration::from_millis(500);
 /// How long the slow server holds each chunk of bytes.
 const SLOWNESS: Duration = Duration::from_secs(4);
 
-async fn slow_server_costs_one_bounded_500(mut settings: Settings, proxy: &SlowProxy) {
+#[derive(Debug, Clone, Copy)]
+enum Fault {
+    Slow,
+    CutOff,
+}
+
+async fn a_fault_costs_a_bounded_500_and_nothing_else(mut settings: Settings, proxy: &FaultProxy, fault: Fault) {
     settings.session_store_timeout = TIMEOUT;
     let layer = settings.into_layer().await.expect("connect through the proxy");
     let base = serve_sessions(layer).await;
@@ -29,18 +37,25 @@ async fn slow_server_costs_one_bounded_500(mut settings: Settings, proxy: &SlowP
     assert_eq!(text(&b, &format!("{base}/incr")).await, "1");
     assert_eq!(text(&b, &format!("{base}/incr")).await, "2");
 
-    proxy.slow_down(SLOWNESS);
+    match fault {
+        Fault::Slow => proxy.slow_down(SLOWNESS),
+        Fault::CutOff => proxy.cut_off(),
+    }
     let started = Instant::now();
     let r = b.get(format!("{base}/incr")).send().await.expect("an answer, not a hung request");
     let took = started.elapsed();
-    assert_eq!(r.status(), 500, "a slow store is a server error");
+    assert_eq!(r.status(), 500, "a {fault:?} store is a server error");
     // Bounded by the store timeout (plus scheduling slack), not by the server's delay.
     assert!(took < SLOWNESS - Duration::from_secs(1), "the 500 took {took:?}, the store timeout is {TIMEOUT:?}");
     // The app is not stuck behind the store.
     assert_eq!(text(&b, &format!("{base}/none")).await, "untouched");
 
-    proxy.speed_up();
-    // Bytes held while slow drain first; then the same app reads the session it had.
+    match fault {
+        Fault::Slow => proxy.speed_up(),
+        Fault::CutOff => proxy.restore().await,
+    }
+    // Bytes held while slow drain first, dropped connections are replaced; then the same app
+    // reads the session it had.
     let deadline = Instant::now() + SLOWNESS + Duration::from_secs(15);
     loop {
         let r = b.get(format!("{base}/get")).send().await.expect("an answer");
@@ -68,56 +83,106 @@ fn authority(url: &str) -> &str {
 }
 
 /// `url` with its `host:port` replaced by the proxy's.
-fn through(url: &str, proxy: &SlowProxy) -> String {
+fn through(url: &str, proxy: &FaultProxy) -> String {
     url.replacen(authority(url), &format!("127.0.0.1:{}", proxy.port), 1)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn redis() {
+/// redis behind a fresh proxy.
+async fn redis(fault: Fault) {
     let url = env::redis_url();
-    let proxy = SlowProxy::start(authority(&url)).await;
+    let proxy = FaultProxy::start(authority(&url)).await;
     let mut s = with(SessionType::Redis);
     s.session_redis = through(&url, &proxy);
-    slow_server_costs_one_bounded_500(s, &proxy).await;
+    a_fault_costs_a_bounded_500_and_nothing_else(s, &proxy, fault).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn memcached() {
+async fn redis_slow() {
+    redis(Fault::Slow).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_cut_off() {
+    redis(Fault::CutOff).await;
+}
+
+/// memcached behind a fresh proxy.
+async fn memcached(fault: Fault) {
     let url = env::memcached_url();
-    let proxy = SlowProxy::start(authority(&url)).await;
+    let proxy = FaultProxy::start(authority(&url)).await;
     let mut s = with(SessionType::Memcached);
     s.session_memcached = through(&url, &proxy);
-    slow_server_costs_one_bounded_500(s, &proxy).await;
+    a_fault_costs_a_bounded_500_and_nothing_else(s, &proxy, fault).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn mongodb() {
+async fn memcached_slow() {
+    memcached(Fault::Slow).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn memcached_cut_off() {
+    memcached(Fault::CutOff).await;
+}
+
+/// mongodb behind a fresh proxy.
+async fn mongodb(fault: Fault) {
     let url = env::mongodb_url();
-    let proxy = SlowProxy::start(authority(&url)).await;
+    let proxy = FaultProxy::start(authority(&url)).await;
     let mut s = with(SessionType::Mongodb);
     s.session_mongodb = through(&url, &proxy);
-    s.session_mongodb_db = "slow_servers".into();
-    slow_server_costs_one_bounded_500(s, &proxy).await;
+    s.session_mongodb_db = "store_faults".into();
+    a_fault_costs_a_bounded_500_and_nothing_else(s, &proxy, fault).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postgres() {
+async fn mongodb_slow() {
+    mongodb(Fault::Slow).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mongodb_cut_off() {
+    mongodb(Fault::CutOff).await;
+}
+
+/// postgres behind a fresh proxy.
+async fn postgres(fault: Fault) {
     let url = env::postgres_url();
-    let proxy = SlowProxy::start(authority(&url)).await;
+    let proxy = FaultProxy::start(authority(&url)).await;
     let mut s = with(SessionType::Sqlalchemy);
     s.session_sqlalchemy = Some(through(&url, &proxy));
-    s.session_sqlalchemy_table = "slow_servers".into();
-    slow_server_costs_one_bounded_500(s, &proxy).await;
+    s.session_sqlalchemy_table = "store_faults".into();
+    a_fault_costs_a_bounded_500_and_nothing_else(s, &proxy, fault).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn mysql() {
+async fn postgres_slow() {
+    postgres(Fault::Slow).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_cut_off() {
+    postgres(Fault::CutOff).await;
+}
+
+/// mysql behind a fresh proxy.
+async fn mysql(fault: Fault) {
     let url = env::mysql_url();
-    let proxy = SlowProxy::start(authority(&url)).await;
+    let proxy = FaultProxy::start(authority(&url)).await;
     let mut s = with(SessionType::Sqlalchemy);
     s.session_sqlalchemy = Some(through(&url, &proxy));
-    s.session_sqlalchemy_table = "slow_servers".into();
-    slow_server_costs_one_bounded_500(s, &proxy).await;
+    s.session_sqlalchemy_table = "store_faults".into();
+    a_fault_costs_a_bounded_500_and_nothing_else(s, &proxy, fault).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mysql_slow() {
+    mysql(Fault::Slow).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mysql_cut_off() {
+    mysql(Fault::CutOff).await;
 }
 
 #[test]
