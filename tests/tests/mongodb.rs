@@ -259,3 +259,28 @@ async fn http_server_goes_away_and_comes_back() {
     let url = format!("mongodb://127.0.0.1:{}", server.port);
     common::backend_http::outage(http_settings(&url), &mut server).await;
 }
+
+/// MongoDB refuses documents over 16 MiB: a bigger session is `TooLarge` before it is sent, for
+/// both `save` and `create`, and the stored one stays as it was.
+#[tokio::test]
+async fn over_the_document_limit_is_refused_and_the_old_session_stays() {
+    use session_runtime::store::mongodb::MAX_VALUE;
+    use session_runtime::StoreError;
+
+    let store = store().await;
+    let k = key();
+    let e = Expiry::after(Duration::from_secs(600));
+    store.save(&k, &sample(1), &e).await.unwrap();
+    let mut big = sample(2);
+    big.insert("blob", Value::Binary(vec![7; MAX_VALUE + 1]));
+    for attempt in [store.save(&k, &big, &e).await.map(drop), store.create(&key(), &big, &e).await.map(drop)] {
+        match attempt {
+            Err(e @ StoreError::TooLarge { store: "mongodb", limit: MAX_VALUE, .. }) => {
+                assert!(e.to_string().contains("limit"), "{e}");
+            }
+            other => panic!("a session over 16 MiB must be refused as TooLarge, got {other:?}"),
+        }
+    }
+    assert_eq!(store.load(&k, None).await.unwrap().unwrap().data, sample(1), "the stored session is intact");
+    store.delete(&k).await.unwrap();
+}

@@ -38,6 +38,11 @@ use crate::store::{Loaded, SessionStore, StoreError, Touched};
 
 const STORE: &str = "mongodb";
 
+/// The largest `val` a session document holds: MongoDB refuses documents over 16 MiB, and 1 KiB
+/// is left for `id`, `_id`, `expiration` and the field names. Checked before sending, so an
+/// oversized session is a clear [`StoreError::TooLarge`] and the stored one stays intact.
+pub const MAX_VALUE: usize = 16 * 1024 * 1024 - 1024;
+
 /// MongoDB's duplicate-key error code.
 const DUPLICATE_KEY: i32 = 11000;
 
@@ -116,7 +121,11 @@ impl MongoStore {
     }
 
     fn document(&self, key: &str, data: &SessionMap, expiry: &Expiry) -> Result<Document, StoreError> {
-        let val = Binary { subtype: BinarySubtype::Generic, bytes: codec::encode(data, self.format)? };
+        let bytes = codec::encode(data, self.format)?;
+        if bytes.len() > MAX_VALUE {
+            return Err(StoreError::TooLarge { store: STORE, size: bytes.len(), limit: MAX_VALUE });
+        }
+        let val = Binary { subtype: BinarySubtype::Generic, bytes };
         Ok(doc! { "id": key, "val": val, "expiration": date(expiry.at()) })
     }
 }
