@@ -1,7 +1,5 @@
 //! The session cookie: reading it from a request, and the `Set-Cookie` values we send.
 
-use std::fmt::Write as _;
-
 use http::header::COOKIE;
 use http::{HeaderMap, HeaderValue};
 
@@ -61,34 +59,79 @@ fn find_value<'h>(header: &'h str, name: &str) -> Option<&'h str> {
     })
 }
 
-/// `Set-Cookie` for a session: `Expires` = now + lifetime when permanent, none otherwise.
-pub(crate) fn session(settings: &Settings, signer: Option<&Signer>, id: &SessionId, permanent: bool) -> HeaderValue {
-    let value = match signer {
-        Some(s) => s.sign(id.as_str()),
-        None => id.as_str().to_owned(),
-    };
-    let c = base(settings, value);
-    if !permanent {
-        return header(&c);
-    }
-    let lifetime = time::Duration::try_from(settings.permanent_session_lifetime).unwrap_or(time::Duration::MAX);
-    let expires = time::OffsetDateTime::now_utc().saturating_add(lifetime);
-    // This runs on every request that reads a permanent session. Formatting the date through
-    // `time` was a third of the layer's own cost per request (callgrind, bench/README.md), and
-    // the date only changes once a second: the text is cached per thread and per second. The
-    // cookie crate writes `Expires` last, so appending it yields the same bytes.
-    let mut out = String::with_capacity(192);
-    let _ = write!(out, "{c}");
-    match expires_text(expires, |text| {
-        out.push_str("; Expires=");
-        out.push_str(text);
-    }) {
-        Some(()) => HeaderValue::try_from(out).expect("session cookie is a valid header value"),
-        None => {
-            let mut c = c;
-            c.set_expires(expires);
-            header(&c)
+/// The `Set-Cookie` values of one layer. Everything but the id and the `Expires` date is
+/// rendered once, when the layer is built: this runs on every request that reads a permanent
+/// session (as in Flask), and building a `cookie::Cookie` each time was most of its cost
+/// (callgrind, bench/README.md). The bytes are the cookie crate's own: the attributes are cut
+/// from its rendering of the same cookie with an empty value.
+#[derive(Debug, Clone)]
+pub(crate) struct CookieWriter {
+    /// The cookie as configured, with an empty value: the source of the attributes, and the
+    /// fallback for a date the cache cannot write.
+    template: cookie::Cookie<'static>,
+    /// `; HttpOnly; Path=/` and the rest, as the crate writes them after `name=value`.
+    attributes: String,
+    lifetime: time::Duration,
+    removal: HeaderValue,
+}
+
+impl CookieWriter {
+    pub(crate) fn new(settings: &Settings) -> Self {
+        let template = base(settings);
+        let rendered = template.to_string();
+        // `name=` then the attributes: the crate writes the value raw, so with an empty value
+        // the attributes start right after the name's `=`.
+        let attributes = rendered[settings.session_cookie_name.len() + 1..].to_owned();
+        let mut removal = template.clone();
+        removal.set_expires(time::OffsetDateTime::UNIX_EPOCH);
+        removal.set_max_age(time::Duration::ZERO);
+        CookieWriter {
+            lifetime: time::Duration::try_from(settings.permanent_session_lifetime).unwrap_or(time::Duration::MAX),
+            removal: header(&removal),
+            attributes,
+            template,
         }
+    }
+
+    /// `Set-Cookie` for a session: `Expires` = now + lifetime when permanent, none otherwise.
+    pub(crate) fn session(&self, signer: Option<&Signer>, id: &SessionId, permanent: bool) -> HeaderValue {
+        let signed;
+        let value = match signer {
+            Some(s) => {
+                signed = s.sign(id.as_str());
+                signed.as_str()
+            }
+            None => id.as_str(),
+        };
+        let name = self.template.name();
+        let mut out = String::with_capacity(name.len() + 1 + value.len() + self.attributes.len() + 40);
+        out.push_str(name);
+        out.push('=');
+        out.push_str(value);
+        out.push_str(&self.attributes);
+        if permanent {
+            let expires = time::OffsetDateTime::now_utc().saturating_add(self.lifetime);
+            // The cookie crate writes `Expires` last, so appending it yields the same bytes.
+            let appended = expires_text(expires, |text| {
+                out.push_str("; Expires=");
+                out.push_str(text);
+            });
+            if appended.is_none() {
+                let mut c = self.template.clone();
+                c.set_value(value.to_owned());
+                c.set_expires(expires);
+                return header(&c);
+            }
+        }
+        // Names, ids, paths and domains are validated tokens, so this cannot fail.
+        HeaderValue::try_from(out).expect("session cookie is a valid header value")
+    }
+
+    /// The removal cookie. It repeats domain, path, secure, samesite and httponly: browsers
+    /// only replace a cookie with matching attributes, and `__Host-`/`__Secure-` cookies need
+    /// `Secure`.
+    pub(crate) fn removal(&self) -> HeaderValue {
+        self.removal.clone()
     }
 }
 
@@ -117,17 +160,9 @@ fn expires_text(at: time::OffsetDateTime, f: impl FnOnce(&str)) -> Option<()> {
     })
 }
 
-/// The removal cookie. It repeats domain, path, secure, samesite and httponly: browsers only
-/// replace a cookie with matching attributes, and `__Host-`/`__Secure-` cookies need `Secure`.
-pub(crate) fn removal(settings: &Settings) -> HeaderValue {
-    let mut c = base(settings, String::new());
-    c.set_expires(time::OffsetDateTime::UNIX_EPOCH);
-    c.set_max_age(time::Duration::ZERO);
-    header(&c)
-}
-
-fn base(settings: &Settings, value: String) -> cookie::Cookie<'static> {
-    let mut c = cookie::Cookie::new(settings.session_cookie_name.clone(), value);
+/// The session cookie as configured, with an empty value.
+fn base(settings: &Settings) -> cookie::Cookie<'static> {
+    let mut c = cookie::Cookie::new(settings.session_cookie_name.clone(), "");
     c.set_path(settings.cookie_path().to_owned());
     c.set_http_only(settings.session_cookie_httponly);
     c.set_secure(settings.session_cookie_secure);
@@ -208,11 +243,11 @@ mod tests {
     fn default_attributes_match_flask() {
         let s = Settings::default();
         let id = SessionId::parse(SID).unwrap();
-        let v = session(&s, None, &id, true).to_str().unwrap().to_owned();
+        let v = CookieWriter::new(&s).session(None, &id, true).to_str().unwrap().to_owned();
         assert!(v.starts_with(&format!("session={SID}")), "{v}");
         assert!(v.contains("HttpOnly") && v.contains("Path=/") && v.contains("Expires="), "{v}");
         assert!(!v.contains("Secure") && !v.contains("SameSite") && !v.contains("Domain"), "{v}");
-        let v = session(&s, None, &id, false).to_str().unwrap().to_owned();
+        let v = CookieWriter::new(&s).session(None, &id, false).to_str().unwrap().to_owned();
         assert!(!v.contains("Expires"), "non-permanent sessions get browser-session cookies: {v}");
     }
 
@@ -230,7 +265,7 @@ mod tests {
             expires_text(at, |t| got.push_str(t)).unwrap();
             assert_eq!(got, crate_text(at));
         }
-        let v = session(&Settings::default(), None, &SessionId::parse(SID).unwrap(), true);
+        let v = CookieWriter::new(&Settings::default()).session(None, &SessionId::parse(SID).unwrap(), true);
         let v = v.to_str().unwrap();
         assert!(v.starts_with(&format!("session={SID}; HttpOnly; Path=/; Expires=")) && v.ends_with(" GMT"), "{v}");
     }
@@ -243,11 +278,45 @@ mod tests {
             session_cookie_samesite: Some(SameSite::Strict),
             ..Settings::default()
         };
-        let v = removal(&s).to_str().unwrap().to_owned();
+        let v = CookieWriter::new(&s).removal().to_str().unwrap().to_owned();
         for part in ["__Host-sid=", "Secure", "HttpOnly", "SameSite=Strict", "Path=/", "Max-Age=0", "Expires=Thu, 01 Jan 1970 00:00:00 GMT"] {
             assert!(v.contains(part), "{part} missing from {v}");
         }
         let s = Settings { session_cookie_domain: Some("example.com".into()), ..s };
-        assert!(removal(&s).to_str().unwrap().contains("Domain=example.com"));
+        assert!(CookieWriter::new(&s).removal().to_str().unwrap().contains("Domain=example.com"));
+    }
+
+    /// The pre-rendered attributes give, byte for byte, what the cookie crate writes for the
+    /// same cookie, for every combination of attributes, signed or not.
+    #[test]
+    fn prerendered_cookie_matches_the_cookie_crate() {
+        let id = SessionId::parse(SID).unwrap();
+        let signer = Signer::new("dev-secret-key");
+        for (secure, httponly, samesite, domain, path) in [
+            (false, true, None, None, None),
+            (true, false, Some(SameSite::None), Some("example.com"), Some("/app")),
+            (true, true, Some(SameSite::Lax), None, Some("/")),
+            (false, false, Some(SameSite::Strict), Some("a.example.org"), None),
+        ] {
+            let s = Settings {
+                session_cookie_secure: secure,
+                session_cookie_httponly: httponly,
+                session_cookie_samesite: samesite,
+                session_cookie_domain: domain.map(str::to_owned),
+                session_cookie_path: path.map(str::to_owned),
+                ..Settings::default()
+            };
+            let writer = CookieWriter::new(&s);
+            for signer in [None, Some(&signer)] {
+                let value = signer.map_or_else(|| SID.to_owned(), |g| g.sign(SID));
+                let mut by_crate = base(&s);
+                by_crate.set_value(value);
+                assert_eq!(writer.session(signer, &id, false).to_str().unwrap(), by_crate.to_string());
+                let permanent = writer.session(signer, &id, true).to_str().unwrap().to_owned();
+                let (head, expires) = permanent.split_once("; Expires=").unwrap();
+                assert_eq!(head, by_crate.to_string());
+                assert!(expires.len() == "Thu, 01 Jan 1970 00:00:00 GMT".len() && expires.ends_with(" GMT"), "{expires}");
+            }
+        }
     }
 }

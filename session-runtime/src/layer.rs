@@ -42,7 +42,7 @@ impl SessionLayer {
             settings.secret_key_fallbacks.iter().fold(Signer::new(key.bytes()), |s, old| s.with_fallback(old.bytes()))
         });
         Ok(SessionLayer {
-            shared: Arc::new(Shared { store, settings, signer }),
+            shared: Arc::new(Shared { store, cookie: crate::cookie::CookieWriter::new(&settings), settings, signer }),
             requests: Arc::new(AtomicU64::new(0)),
         })
     }

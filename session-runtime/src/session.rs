@@ -28,6 +28,7 @@ pub(crate) struct Shared {
     pub(crate) store: Arc<dyn DynStore>,
     pub(crate) settings: Settings,
     pub(crate) signer: Option<Signer>,
+    pub(crate) cookie: cookie::CookieWriter,
 }
 
 impl Shared {
@@ -323,7 +324,7 @@ impl Session {
                 if let Some(id) = st.id.take() {
                     shared.store.delete(&shared.key(&id)).await?;
                 }
-                out.set_cookie = Some(cookie::removal(settings));
+                out.set_cookie = Some(shared.cookie.removal());
             }
             return Ok(out);
         }
@@ -358,7 +359,7 @@ impl Session {
         }
         if st.modified || permanent {
             let id = st.id.as_ref().expect("an id was assigned above");
-            out.set_cookie = Some(cookie::session(settings, shared.signer.as_ref(), id, permanent));
+            out.set_cookie = Some(shared.cookie.session(shared.signer.as_ref(), id, permanent));
         }
         st.modified = false;
         st.ops.clear();
