@@ -110,13 +110,28 @@ fn encode_msgpack(map: &SessionMap) -> Result<Vec<u8>, EncodeError> {
     Ok(out)
 }
 
+/// Reads the top-level map straight into a [`SessionMap`]: every request that loads a session
+/// runs this, and going through a `Value::Map` of pairs first cost a second pass and a second
+/// set of allocations.
 fn decode_msgpack(bytes: &[u8]) -> Result<SessionMap, DecodeError> {
     let mut rd = bytes;
-    let v = rmpv::decode::read_value_with_max_depth(&mut rd, MAX_DEPTH).map_err(DecodeError::new)?;
+    let len = rmp::decode::read_map_len(&mut rd).map_err(|_| DecodeError::new("the top level is not a msgpack map"))?;
+    let mut map = SessionMap::new();
+    for _ in 0..len {
+        let key_len = rmp::decode::read_str_len(&mut rd).map_err(|_| DecodeError::new("a top-level key is not a string"))?;
+        let Some((key, rest)) = rd.split_at_checked(key_len as usize) else {
+            return Err(DecodeError::new("the msgpack map is truncated"));
+        };
+        let key = std::str::from_utf8(key).map_err(|_| DecodeError::new("a key is not valid UTF-8"))?;
+        rd = rest;
+        // The map itself is one level.
+        let value = rmpv::decode::read_value_with_max_depth(&mut rd, MAX_DEPTH - 1).map_err(DecodeError::new)?;
+        map.insert(key, value);
+    }
     if !rd.is_empty() {
         return Err(DecodeError::new("trailing bytes after the msgpack map"));
     }
-    into_map(v)
+    Ok(map)
 }
 
 fn decode_json(bytes: &[u8]) -> Result<SessionMap, DecodeError> {
