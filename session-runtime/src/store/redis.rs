@@ -93,7 +93,9 @@ impl RedisStore {
                 let client = ::redis::Client::open(*one).map_err(backend)?;
                 let config = ConnectionManagerConfig::new()
                     .set_connection_timeout(Some(timeout))
-                    .set_response_timeout(Some(timeout))
+                    // `run` bounds every command, waiting for a reconnection included (which the
+                    // manager's own response timeout does not cover): one timer per command, not two.
+                    .set_response_timeout(None)
                     // Reconnect attempts back off up to 1 s apart, so a server that comes back is
                     // picked up within about a second.
                     .set_max_delay(Duration::from_secs(1));
