@@ -237,15 +237,17 @@ mod tests {
 
     #[test]
     fn removal_repeats_attributes() {
-        let mut s = Settings::default();
-        s.session_cookie_name = "__Host-sid".into();
-        s.session_cookie_secure = true;
-        s.session_cookie_samesite = Some(SameSite::Strict);
+        let s = Settings {
+            session_cookie_name: "__Host-sid".into(),
+            session_cookie_secure: true,
+            session_cookie_samesite: Some(SameSite::Strict),
+            ..Settings::default()
+        };
         let v = removal(&s).to_str().unwrap().to_owned();
         for part in ["__Host-sid=", "Secure", "HttpOnly", "SameSite=Strict", "Path=/", "Max-Age=0", "Expires=Thu, 01 Jan 1970 00:00:00 GMT"] {
             assert!(v.contains(part), "{part} missing from {v}");
         }
-        s.session_cookie_domain = Some("example.com".into());
+        let s = Settings { session_cookie_domain: Some("example.com".into()), ..s };
         assert!(removal(&s).to_str().unwrap().contains("Domain=example.com"));
     }
 }
