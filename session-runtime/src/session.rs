@@ -2,9 +2,10 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, Instant, SystemTime};
 
 use http::{HeaderValue, StatusCode};
+use rand::Rng as _;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tokio::sync::{Mutex, MutexGuard};
@@ -22,6 +23,16 @@ use crate::Value;
 /// How many fresh ids `create` may draw before a collision is reported as an error. With 128 or
 /// more random bits, a second draw never happens in practice.
 const CREATE_ATTEMPTS: usize = 3;
+
+/// How many read-merge-write rounds `session_merge_on_save` tries before giving up with
+/// [`StoreError::Conflict`]. A round fails only when another save of the session landed inside
+/// it, and each such save fails at most one round, so a burst of up to this many requests
+/// saving one session at once always gets through; only a steadier stream of saves exhausts it.
+const MERGE_ATTEMPTS: u32 = 8;
+
+/// The longest pause between two merge rounds (the pauses spread the retries of requests that
+/// collided, so that fewer rounds are wasted; correctness never depends on them).
+const MERGE_PAUSE_CAP: Duration = Duration::from_millis(20);
 
 /// What every session of one layer shares.
 pub(crate) struct Shared {
@@ -333,17 +344,10 @@ impl Session {
         let st = &mut *st;
         match (&st.id, st.modified) {
             (Some(id), true) if settings.session_merge_on_save && !st.ops.is_empty() => {
-                let key = shared.key(id);
-                match shared.store.load(&key, None).await {
-                    Ok(Some(current)) if !is_expired(current.expires_at, SystemTime::now()) => {
-                        st.data = st.replay_onto(current.data);
-                    }
+                if !merge_save(shared, &shared.key(id), st, &expiry).await? {
                     // Destroyed by a concurrent request (a logout, say): do not bring it back.
-                    Ok(_) => return Ok(out),
-                    Err(StoreError::Decode(_)) => {}
-                    Err(e) => return Err(e),
+                    return Ok(out);
                 }
-                shared.store.save(&key, &st.data, &expiry).await?;
             }
             (Some(id), true) => shared.store.save(&shared.key(id), &st.data, &expiry).await?,
             (None, _) => st.id = Some(create(shared, &st.data, &expiry).await?),
@@ -367,6 +371,43 @@ impl Session {
     }
 }
 
+/// `session_merge_on_save`: replays this request's changes onto the stored session and writes
+/// the result only if nobody saved in between (compare-and-set), reading again on a conflict.
+/// `Ok(false)` when the session is gone or expired: a concurrent logout stands.
+///
+/// On a store without compare-and-set (a third-party store keeping the trait's defaults) the
+/// write is unconditional, so a save landing between the read and the write is lost there.
+async fn merge_save(shared: &Shared, key: &str, st: &mut State, expiry: &Expiry) -> Result<bool, StoreError> {
+    for attempt in 1..=MERGE_ATTEMPTS {
+        let started = Instant::now();
+        let (current, revision) = match shared.store.load_for_update(key).await {
+            Ok(Some((current, revision))) if !is_expired(current.expires_at, SystemTime::now()) => (current, revision),
+            Ok(_) => return Ok(false),
+            // Nothing readable to merge onto: overwrite it, as a save without merging would.
+            Err(StoreError::Decode(_)) => return shared.store.save(key, &st.data, expiry).await.map(|()| true),
+            Err(e) => return Err(e),
+        };
+        let merged = st.replay_onto(current.data);
+        if shared.store.save_if_unchanged(key, &revision, &merged, expiry).await? {
+            st.data = merged;
+            return Ok(true);
+        }
+        tracing::debug!(attempt, "the session changed while merging; merging again");
+        if attempt < MERGE_ATTEMPTS {
+            tokio::time::sleep(merge_pause(started.elapsed(), attempt)).await;
+        }
+    }
+    Err(StoreError::Conflict { attempts: MERGE_ATTEMPTS })
+}
+
+/// A random pause of up to `2^attempt` times the failed round's duration (at most
+/// [`MERGE_PAUSE_CAP`]), so requests that collided do not collide again in lockstep.
+fn merge_pause(round: Duration, attempt: u32) -> Duration {
+    let ceiling = round.saturating_mul(1 << attempt.min(16)).min(MERGE_PAUSE_CAP);
+    let micros = u64::try_from(ceiling.as_micros()).unwrap_or(u64::MAX);
+    Duration::from_micros(rand::rng().random_range(0..=micros))
+}
+
 /// Stores a new session under a fresh id, drawing again on the (astronomically rare) collision.
 async fn create(shared: &Shared, data: &SessionMap, expiry: &Expiry) -> Result<SessionId, StoreError> {
     for _ in 0..CREATE_ATTEMPTS {
@@ -382,5 +423,23 @@ async fn create(shared: &Shared, data: &SessionMap, expiry: &Expiry) -> Result<S
 impl fmt::Debug for Session {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Session").field("cookie_id", &self.inner.cookie_id).finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merge_pauses_stay_under_their_ceiling() {
+        for attempt in 1..MERGE_ATTEMPTS {
+            let ceiling = Duration::from_millis(1 << attempt).min(MERGE_PAUSE_CAP);
+            for _ in 0..100 {
+                assert!(merge_pause(Duration::from_millis(1), attempt) <= ceiling);
+            }
+        }
+        assert!(merge_pause(Duration::from_secs(3600), 1) <= MERGE_PAUSE_CAP);
+        assert!(merge_pause(Duration::MAX, u32::MAX) <= MERGE_PAUSE_CAP);
+        assert_eq!(merge_pause(Duration::ZERO, 3), Duration::ZERO);
     }
 }

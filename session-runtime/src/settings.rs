@@ -181,8 +181,15 @@ pub struct Settings {
     /// Sweep expired sessions about once every N requests. Default: none.
     pub session_cleanup_n_requests: Option<u64>,
     /// Before saving a modified session, reload it and replay only this request's changes onto
-    /// it, so concurrent requests that change different keys both keep their change. Costs one
-    /// extra store read per modified request. Default: false (last write wins, as in Flask).
+    /// it, so concurrent requests that change different keys all keep their change. The write
+    /// is a compare-and-set ([`SessionStore::save_if_unchanged`](crate::SessionStore::save_if_unchanged)):
+    /// if another save landed since the reload, the session is reloaded and merged again, up to
+    /// 8 rounds, after which the request fails with [`StoreError::Conflict`](crate::StoreError::Conflict)
+    /// (a 500) and this request's changes are not saved. A session deleted meanwhile (a logout)
+    /// stays deleted. Costs one extra store read per modified request. Every bundled store
+    /// compares on the server; the filesystem store only within one process (see
+    /// [`store::filesystem`](crate::store::filesystem)). Default: false (last write wins, as
+    /// in Flask).
     pub session_merge_on_save: bool,
     /// How long one store operation may take before the request fails with a 500: a dead,
     /// stalled or overloaded server costs a request at most this long (SQL retries included).

@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
 use common::conformance::RawPut;
-use session_runtime::store::{Loaded, Touched};
+use session_runtime::store::{Loaded, Revision, Touched};
 use session_runtime::{codec, Expiry, SerializationFormat, SessionMap, SessionStore, StoreError};
 
 #[derive(Debug, Default)]
@@ -62,6 +62,30 @@ impl SessionStore for MemoryStore {
         let Some((bytes, _)) = self.live(key) else { return Ok(Touched::Missing) };
         self.entries.lock().unwrap().insert(key.into(), (bytes, expiry.at()));
         Ok(Touched::Refreshed)
+    }
+
+    async fn load_for_update(&self, key: &str) -> Result<Option<(Loaded, Revision)>, StoreError> {
+        let Some((bytes, at)) = self.live(key) else { return Ok(None) };
+        let loaded = Loaded { data: codec::decode(&bytes)?, expires_at: Some(at), refreshed: false };
+        Ok(Some((loaded, Revision::from_bytes(bytes))))
+    }
+
+    async fn save_if_unchanged(
+        &self,
+        key: &str,
+        revision: &Revision,
+        data: &SessionMap,
+        expiry: &Expiry,
+    ) -> Result<bool, StoreError> {
+        let bytes = codec::encode(data, SerializationFormat::Msgpack)?;
+        let mut map = self.entries.lock().unwrap();
+        let unchanged = map
+            .get(key)
+            .is_some_and(|(old, at)| Some(old.as_slice()) == revision.as_bytes() && *at > SystemTime::now());
+        if unchanged {
+            map.insert(key.into(), (bytes, expiry.at()));
+        }
+        Ok(unchanged)
     }
 }
 

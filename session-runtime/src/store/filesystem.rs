@@ -1,12 +1,20 @@
 //! Session files in cachelib's `FileSystemCache` layout, as Flask-Session's filesystem backend
 //! writes them: file name = hex hash of the key, a 4-byte little-endian expiry header (Unix
 //! seconds, 0 = never), then the pickled map.
+//!
+//! Compare-and-set (`session_merge_on_save`): files offer no atomic compare-and-rename, and a
+//! lock file in the directory would be counted and pruned by cachelib as an entry. So the read,
+//! compare and rename run under one of a small set of process-wide locks picked by the file's
+//! path, which every write and delete of a file by these stores takes too: within one process
+//! the merge is atomic. Another process writing the same directory (a second app server, Flask)
+//! still has the window of one read between the compare and the rename.
 
 use std::fs::{self, File, OpenOptions, Permissions};
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::io::{self, Read, Write};
 use std::os::unix::fs::{FileExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use md5::Md5;
@@ -17,9 +25,11 @@ use crate::codec;
 use crate::expiry::{is_expired, Expiry};
 use crate::map::SessionMap;
 use crate::settings::{FileNameHash, Settings};
-use crate::store::{Loaded, SessionStore, StoreError, Touched};
+use crate::store::{foreign_revision, Loaded, Revision, SessionStore, StoreError, Touched};
 
 const STORE: &str = "filesystem";
+/// The process-wide locks of [`lock_file`], enough that unrelated sessions rarely share one.
+static FILE_LOCKS: [Mutex<()>; 64] = [const { Mutex::new(()) }; 64];
 /// cachelib's own entry-count file; it is bookkeeping, never pruned as a session.
 const CACHELIB_COUNT_KEY: &str = "__wz_cache_count";
 
@@ -28,7 +38,9 @@ const CACHELIB_COUNT_KEY: &str = "__wz_cache_count";
 /// Writes are atomic (a temp file renamed over the target). Past `threshold` files, a write
 /// prunes expired files and then the soonest-expiring ones, down to 90 % of the threshold, so
 /// the directory scan runs once per `threshold / 10` new sessions, not on every write as
-/// cachelib does. File I/O runs on tokio's blocking pool.
+/// cachelib does. File I/O runs on tokio's blocking pool. Compare-and-set
+/// ([`save_if_unchanged`](SessionStore::save_if_unchanged)) is atomic within one process only
+/// (see the [module docs](self)).
 #[derive(Debug, Clone)]
 pub struct FilesystemStore {
     inner: Arc<Inner>,
@@ -97,13 +109,18 @@ impl SessionStore for FilesystemStore {
     async fn save(&self, key: &str, data: &SessionMap, expiry: &Expiry) -> Result<(), StoreError> {
         let body = codec::encode_pickle(data)?;
         let (path, header) = (self.path_of(key), header(expiry));
-        self.blocking(move |inner| inner.write(&path, header, &body)).await
+        self.blocking(move |inner| {
+            let _file = lock_file(&path);
+            inner.write(&path, header, &body)
+        })
+        .await
     }
 
     async fn create(&self, key: &str, data: &SessionMap, expiry: &Expiry) -> Result<bool, StoreError> {
         let body = codec::encode_pickle(data)?;
         let (path, header) = (self.path_of(key), header(expiry));
         self.blocking(move |inner| {
+            let _file = lock_file(&path);
             if let Some(bytes) = read_file(&path)? {
                 if split_header(&bytes).is_ok_and(|(at, _)| !is_expired(at, SystemTime::now())) {
                     return Ok(false);
@@ -117,6 +134,7 @@ impl SessionStore for FilesystemStore {
     async fn delete(&self, key: &str) -> Result<(), StoreError> {
         let path = self.path_of(key);
         self.blocking(move |inner| {
+            let _file = lock_file(&path);
             match fs::remove_file(&path) {
                 Ok(()) => inner.adjust_count(-1),
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {}
@@ -152,6 +170,61 @@ impl SessionStore for FilesystemStore {
         })
         .await
     }
+
+    /// The file; the revision is its pickled body (the 4-byte expiry header is left out, so a
+    /// concurrent refresh of the expiry alone is not a conflict).
+    async fn load_for_update(&self, key: &str) -> Result<Option<(Loaded, Revision)>, StoreError> {
+        let path = self.path_of(key);
+        self.blocking(move |_| {
+            let Some(mut bytes) = read_file(&path)? else { return Ok(None) };
+            let (expires_at, data) = parse_file(&bytes)?;
+            let body = bytes.split_off(4);
+            Ok(Some((Loaded { data, expires_at, refreshed: false }, Revision::from_bytes(body))))
+        })
+        .await
+    }
+
+    /// Read, compare and rename under the file's lock: writes only while the file is there,
+    /// unexpired, with the body the revision saw.
+    async fn save_if_unchanged(
+        &self,
+        key: &str,
+        revision: &Revision,
+        data: &SessionMap,
+        expiry: &Expiry,
+    ) -> Result<bool, StoreError> {
+        let Some(old) = revision.as_bytes() else {
+            if revision.is_unsupported() {
+                return self.save(key, data, expiry).await.map(|()| true);
+            }
+            return Err(foreign_revision(STORE, revision));
+        };
+        let old = old.to_vec();
+        let body = codec::encode_pickle(data)?;
+        let (path, header) = (self.path_of(key), header(expiry));
+        self.blocking(move |inner| {
+            let _file = lock_file(&path);
+            let Some(bytes) = read_file(&path)? else { return Ok(false) };
+            let unchanged = match split_header(&bytes) {
+                Ok((at, current)) => current == old.as_slice() && !is_expired(at, SystemTime::now()),
+                Err(_) => false,
+            };
+            if unchanged {
+                inner.write(&path, header, &body)?;
+            }
+            Ok(unchanged)
+        })
+        .await
+    }
+}
+
+/// The lock held while this process writes or deletes the session file at `path`, so a
+/// compare-and-set's read, compare and rename are one step for every store in the process.
+fn lock_file(path: &Path) -> MutexGuard<'static, ()> {
+    let mut h = DefaultHasher::new();
+    path.hash(&mut h);
+    let stripe = (h.finish() % FILE_LOCKS.len() as u64) as usize;
+    FILE_LOCKS[stripe].lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl Inner {

@@ -3,7 +3,9 @@
 //! Layout (flask-format.md (g)): key `prefix + sid`, value the serialized map stored raw with
 //! flags 0 (as pymemcache, pylibmc and python-memcached store bytes), expiry in seconds when the
 //! TTL is at most 30 days, else as an absolute Unix time (memcached reads any expiry over
-//! 2,592,000 as one). A refresh is `touch`; a new session is `add`, which never overwrites.
+//! 2,592,000 as one). A refresh is `touch`; a new session is `add`, which never overwrites. The
+//! merge of `session_merge_on_save` reads with the item's CAS unique and writes with `cas`, which
+//! the server refuses once anyone else has written (or deleted) the item.
 //!
 //! Client: the `memcache` crate (blocking, r2d2-pooled) run on tokio's blocking pool with
 //! `spawn_blocking`. Chosen over an async client because it handles several servers, pools and
@@ -33,7 +35,7 @@ use crate::codec::{self, SerializationFormat};
 use crate::expiry::Expiry;
 use crate::map::SessionMap;
 use crate::settings::{Settings, DEFAULT_STORE_TIMEOUT};
-use crate::store::{Loaded, SessionStore, StoreError, Touched};
+use crate::store::{foreign_revision, Loaded, Revision, SessionStore, StoreError, Touched};
 
 const STORE: &str = "memcached";
 
@@ -288,6 +290,40 @@ impl SessionStore for MemcachedStore {
         let (k, exp) = (key.to_owned(), expiration(expiry));
         let found = self.call(move |c| c.touch(&k, exp)).await?;
         Ok(if found { Touched::Refreshed } else { Touched::Missing })
+    }
+
+    /// `get` with the item's CAS unique as the revision. A server started with `-C` (CAS off)
+    /// reports 0, which a binary `set` reads as "no check": that revision is
+    /// [`Revision::unsupported`] instead, and the write is a plain `set`.
+    async fn load_for_update(&self, key: &str) -> Result<Option<(Loaded, Revision)>, StoreError> {
+        let k = key.to_owned();
+        let got: Option<(Vec<u8>, u32, Option<u64>)> = self.call(move |c| c.get(&k)).await?;
+        let Some((bytes, _flags, cas)) = got else { return Ok(None) };
+        let revision = match cas {
+            Some(token) if token != 0 => Revision::from_token(token),
+            _ => Revision::unsupported(),
+        };
+        Ok(Some((Loaded { data: codec::decode(&bytes)?, expires_at: None, refreshed: false }, revision)))
+    }
+
+    /// `cas`: the server writes only while the item's CAS unique is the revision's; a changed,
+    /// deleted or expired item is a refusal, `Ok(false)`.
+    async fn save_if_unchanged(
+        &self,
+        key: &str,
+        revision: &Revision,
+        data: &SessionMap,
+        expiry: &Expiry,
+    ) -> Result<bool, StoreError> {
+        let Some(token) = revision.token() else {
+            if revision.is_unsupported() {
+                return self.save(key, data, expiry).await.map(|()| true);
+            }
+            return Err(foreign_revision(STORE, revision));
+        };
+        let bytes = self.encode(key, data)?;
+        let (k, exp) = (key.to_owned(), expiration(expiry));
+        self.call(move |c| c.cas(&k, bytes.as_slice(), exp, token)).await
     }
 }
 

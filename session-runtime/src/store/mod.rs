@@ -62,11 +62,86 @@ pub enum Touched {
     Unsupported,
 }
 
+/// What [`SessionStore::load_for_update`] read, for [`SessionStore::save_if_unchanged`] to
+/// compare against: the merge of `session_merge_on_save` writes only if the entry is still
+/// exactly what it merged onto.
+///
+/// Opaque to the lifecycle and meaningful only to the store that made it. A store builds it from
+/// the raw bytes it read ([`Revision::from_bytes`], compared on the server in the conditional
+/// write) or from a version token its server hands out ([`Revision::from_token`], e.g.
+/// memcached's CAS value). [`Revision::unsupported`] says "this store cannot compare"; a
+/// conditional write with it is a plain write, which leaves the window of one round trip
+/// between the read and the write open.
+///
+/// `Debug` shows the kind and size, never the bytes: they are a user's session.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Revision(RevisionRepr);
+
+#[derive(Clone, PartialEq, Eq)]
+enum RevisionRepr {
+    Unsupported,
+    Bytes(Vec<u8>),
+    Token(u64),
+}
+
+impl Revision {
+    /// "This store cannot compare": what the default [`SessionStore::load_for_update`] returns.
+    pub const fn unsupported() -> Self {
+        Revision(RevisionRepr::Unsupported)
+    }
+
+    /// The entry's raw stored bytes, as read.
+    pub fn from_bytes(bytes: Vec<u8>) -> Self {
+        Revision(RevisionRepr::Bytes(bytes))
+    }
+
+    /// A version token the server gives out and checks on write (memcached's CAS unique).
+    pub const fn from_token(token: u64) -> Self {
+        Revision(RevisionRepr::Token(token))
+    }
+
+    /// The raw bytes, for a revision made by [`from_bytes`](Self::from_bytes).
+    pub fn as_bytes(&self) -> Option<&[u8]> {
+        match &self.0 {
+            RevisionRepr::Bytes(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// The token, for a revision made by [`from_token`](Self::from_token).
+    pub fn token(&self) -> Option<u64> {
+        match self.0 {
+            RevisionRepr::Token(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// True for [`unsupported`](Self::unsupported): a conditional write cannot check anything.
+    pub fn is_unsupported(&self) -> bool {
+        matches!(self.0, RevisionRepr::Unsupported)
+    }
+}
+
+impl fmt::Debug for Revision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            RevisionRepr::Unsupported => f.write_str("Revision::Unsupported"),
+            RevisionRepr::Bytes(b) => write!(f, "Revision::Bytes({} bytes)", b.len()),
+            RevisionRepr::Token(t) => write!(f, "Revision::Token({t})"),
+        }
+    }
+}
+
+/// The error of a store handed a [`Revision`] it did not make (a bug in the caller).
+pub(crate) fn foreign_revision(store: &'static str, revision: &Revision) -> StoreError {
+    StoreError::backend(store, format!("{revision:?} was not made by this store's load_for_update"))
+}
+
 /// A storage backend for sessions.
 ///
 /// `key` is always `session_key_prefix + id`, with the id's shape already checked. Implement
-/// the five required methods; `touch` and `delete_expired` have defaults for stores without
-/// those abilities.
+/// the five required methods; `touch`, `delete_expired`, `load_for_update` and
+/// `save_if_unchanged` have defaults for stores without those abilities.
 pub trait SessionStore: fmt::Debug + Send + Sync + 'static {
     /// The entry under `key`, or `None`. When `refresh` is given and the store can move the
     /// TTL in the same round trip, it does and sets [`Loaded::refreshed`].
@@ -110,6 +185,41 @@ pub trait SessionStore: fmt::Debug + Send + Sync + 'static {
     fn delete_expired(&self) -> impl Future<Output = Result<u64, StoreError>> + Send {
         async { Ok(0) }
     }
+
+    /// The entry under `key` (never refreshed) and a [`Revision`] identifying exactly what was
+    /// read, for [`save_if_unchanged`](Self::save_if_unchanged). `session_merge_on_save` uses
+    /// the pair to merge without losing a concurrent request's save.
+    ///
+    /// The default is [`load`](Self::load) with [`Revision::unsupported`]: the merge still
+    /// works on such a store, but a save landing between the read and the write is lost.
+    fn load_for_update(
+        &self,
+        key: &str,
+    ) -> impl Future<Output = Result<Option<(Loaded, Revision)>, StoreError>> + Send {
+        async move { Ok(self.load(key, None).await?.map(|loaded| (loaded, Revision::unsupported()))) }
+    }
+
+    /// Writes `data` under `key`, to expire at `expiry`, only if the entry still is what
+    /// `revision` saw, atomically on the server. `Ok(false)` when it is not: changed by another
+    /// writer, deleted, or expired; nothing is written then.
+    ///
+    /// The default handles [`Revision::unsupported`] only, as a plain [`save`](Self::save)
+    /// returning `Ok(true)`; a store whose `load_for_update` makes other revisions must
+    /// implement this too.
+    fn save_if_unchanged(
+        &self,
+        key: &str,
+        revision: &Revision,
+        data: &SessionMap,
+        expiry: &Expiry,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send {
+        async move {
+            if !revision.is_unsupported() {
+                return Err(foreign_revision("session", revision));
+            }
+            self.save(key, data, expiry).await.map(|()| true)
+        }
+    }
 }
 
 /// Why a store operation failed. Every variant keeps what caused it.
@@ -148,6 +258,13 @@ pub enum StoreError {
         /// Why, for the operator.
         reason: &'static str,
     },
+    /// `session_merge_on_save` gave up: in each of `attempts` rounds, another save of the
+    /// session landed between the read and the conditional write. Nothing of this request was
+    /// saved; the stored session is as the other requests left it.
+    Conflict {
+        /// How many read-merge-write rounds were tried.
+        attempts: u32,
+    },
 }
 
 impl StoreError {
@@ -172,6 +289,11 @@ impl fmt::Display for StoreError {
                  the stored session was left as it was"
             ),
             StoreError::Unavailable { reason } => f.write_str(reason),
+            StoreError::Conflict { attempts } => write!(
+                f,
+                "the session changed under concurrent requests {attempts} times while merging this \
+                 request's changes (session_merge_on_save); they were not saved"
+            ),
         }
     }
 }
@@ -209,6 +331,14 @@ pub(crate) trait DynStore: fmt::Debug + Send + Sync + 'static {
     fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), StoreError>>;
     fn touch<'a>(&'a self, key: &'a str, expiry: &'a Expiry) -> BoxFuture<'a, Result<Touched, StoreError>>;
     fn delete_expired(&self) -> BoxFuture<'_, Result<u64, StoreError>>;
+    fn load_for_update<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<(Loaded, Revision)>, StoreError>>;
+    fn save_if_unchanged<'a>(
+        &'a self,
+        key: &'a str,
+        revision: &'a Revision,
+        data: &'a SessionMap,
+        expiry: &'a Expiry,
+    ) -> BoxFuture<'a, Result<bool, StoreError>>;
 }
 
 impl<S: SessionStore> DynStore for S {
@@ -229,6 +359,18 @@ impl<S: SessionStore> DynStore for S {
     }
     fn delete_expired(&self) -> BoxFuture<'_, Result<u64, StoreError>> {
         Box::pin(SessionStore::delete_expired(self))
+    }
+    fn load_for_update<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<(Loaded, Revision)>, StoreError>> {
+        Box::pin(SessionStore::load_for_update(self, key))
+    }
+    fn save_if_unchanged<'a>(
+        &'a self,
+        key: &'a str,
+        revision: &'a Revision,
+        data: &'a SessionMap,
+        expiry: &'a Expiry,
+    ) -> BoxFuture<'a, Result<bool, StoreError>> {
+        Box::pin(SessionStore::save_if_unchanged(self, key, revision, data, expiry))
     }
 }
 

@@ -4,7 +4,12 @@
 //! `session_mongodb_collect`: `{id: prefix + sid, val: Binary(serialized map), expiration: Date}`,
 //! a TTL index on `expiration` (expireAfterSeconds 0, so MongoDB deletes expired documents) and a
 //! unique index on `id`. Saves are Flask-Session's own write, `update_one({id}, {$set: {id, val,
-//! expiration}}, upsert)`, so a Flask app and this store update each other's documents.
+//! expiration}}, upsert)`, so a Flask app and this store update each other's documents. The
+//! merge of `session_merge_on_save` writes the same `$set` without upsert, filtered on the `val`
+//! it merged onto as well (`{id, val: <old bytes>, expiration > now}`): a single-document
+//! update, atomic on the server, that matches nothing once anyone else has saved. (The `val`
+//! filter carries a second form for nx-27017, which cannot match a Binary in a write; see
+//! `val_is`.)
 //!
 //! Choices that keep it working on real MongoDB and on the wire-compatible stand-in `nx-27017`
 //! the tests run against (see the services README):
@@ -34,7 +39,7 @@ use crate::codec::{self, SerializationFormat};
 use crate::expiry::Expiry;
 use crate::map::SessionMap;
 use crate::settings::{Settings, DEFAULT_STORE_TIMEOUT};
-use crate::store::{Loaded, SessionStore, StoreError, Touched};
+use crate::store::{foreign_revision, Loaded, Revision, SessionStore, StoreError, Touched};
 
 const STORE: &str = "mongodb";
 
@@ -170,6 +175,22 @@ fn is_duplicate_key(e: &StoreError) -> bool {
     }
 }
 
+/// `{val: <bytes>}`, for the filter of a write.
+///
+/// nx-27017 0.8.1, the wire-compatible server the tests run on, matches no Binary in a write's
+/// filter (it compares the raw bytes with the JSON it keeps a Binary as,
+/// `{__neosqlite_binary__: true, data: <base64>, subtype}`); the second branch matches that
+/// form. On MongoDB `val` is BinData, which has no fields, so only the first branch can match:
+/// the filter is exactly `val == bytes` there.
+fn val_is(bytes: &[u8]) -> Document {
+    use base64::Engine as _;
+    let stand_in = base64::engine::general_purpose::STANDARD.encode(bytes);
+    doc! { "$or": [
+        { "val": Binary { subtype: BinarySubtype::Generic, bytes: bytes.to_vec() } },
+        { "val.__neosqlite_binary__": true, "val.data": stand_in },
+    ] }
+}
+
 /// The session in a document; a `val` that is not bytes is as unreadable as corrupt bytes.
 fn loaded(doc: &Document, refresh: Option<&Expiry>) -> Result<Loaded, StoreError> {
     let data = match doc.get("val") {
@@ -270,6 +291,46 @@ impl SessionStore for MongoStore {
     async fn delete_expired(&self) -> Result<u64, StoreError> {
         let expired = doc! { "expiration": { "$lte": date(SystemTime::now()) } };
         Ok(bounded(self.timeout, self.sessions.delete_many(expired)).await?.deleted_count)
+    }
+
+    /// The live document; the revision is its `val` bytes. A `val` some other writer stored as
+    /// a string cannot be matched as bytes: that revision is [`Revision::unsupported`] (a plain
+    /// save, which stores bytes from then on).
+    async fn load_for_update(&self, key: &str) -> Result<Option<(Loaded, Revision)>, StoreError> {
+        let Some(found) = bounded(self.timeout, self.sessions.find_one(live(key))).await? else {
+            return Ok(None);
+        };
+        let loaded = loaded(&found, None)?;
+        let revision = match found.get("val") {
+            Some(Bson::Binary(b)) => Revision::from_bytes(b.bytes.clone()),
+            _ => Revision::unsupported(),
+        };
+        Ok(Some((loaded, revision)))
+    }
+
+    async fn save_if_unchanged(
+        &self,
+        key: &str,
+        revision: &Revision,
+        data: &SessionMap,
+        expiry: &Expiry,
+    ) -> Result<bool, StoreError> {
+        let Some(old) = revision.as_bytes() else {
+            if revision.is_unsupported() {
+                return self.save(key, data, expiry).await.map(|()| true);
+            }
+            return Err(foreign_revision(STORE, revision));
+        };
+        // `$and` spells out the grouping: nx-27017 drops the parentheses around a top-level
+        // `$or` next to other fields, which would match any document holding the old bytes.
+        let unchanged = doc! { "$and": [
+            { "id": key },
+            { "expiration": { "$gt": date(SystemTime::now()) } },
+            val_is(old),
+        ] };
+        let set = doc! { "$set": self.document(key, data, expiry)? };
+        let r = bounded(self.timeout, self.sessions.update_one(unchanged, set)).await?;
+        Ok(r.matched_count == 1)
     }
 }
 

@@ -4,7 +4,9 @@
 //! default), written `SET key value EX ttl`. A refresh never rewrites the data: `GETEX key EX ttl`
 //! when the session is read anyway (one round trip), `EXPIRE key ttl` otherwise. A new session is
 //! written `SET key value NX EX ttl`, so two requests drawing the same id cannot overwrite each
-//! other.
+//! other. The merge of `session_merge_on_save` writes through a Lua script that `SET`s only if
+//! `GET` still returns the bytes it merged onto, atomically on the server (one key, so Cluster
+//! runs it too).
 //!
 //! Connections: a single node goes through [`ConnectionManager`], a Cluster through the cluster
 //! client's own connection; both reconnect by themselves after the server comes back, so the store
@@ -16,20 +18,33 @@ use std::time::Duration;
 
 mod sentinel;
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use ::redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use ::redis::cluster::ClusterClient;
 use ::redis::cluster_async::ClusterConnection;
-use ::redis::{Cmd, FromRedisValue, RedisError, Value};
+use ::redis::{Cmd, ErrorKind, FromRedisValue, RedisError, RedisResult, ServerErrorKind, Value};
+use sha1::{Digest, Sha1};
 
 use crate::codec::{self, SerializationFormat};
 use crate::expiry::Expiry;
 use crate::map::SessionMap;
 use crate::settings::{Settings, DEFAULT_STORE_TIMEOUT};
-use crate::store::{Loaded, SessionStore, StoreError, Touched};
+use crate::store::{foreign_revision, Loaded, Revision, SessionStore, StoreError, Touched};
 
 const STORE: &str = "redis";
+
+/// Compare-and-set: `SET KEYS[1] ARGV[2] EX ARGV[3]` only if `GET KEYS[1]` is still ARGV[1]
+/// (a missing key reads as `false`, never equal); 1 when it wrote, 0 when not.
+const CAS_SCRIPT: &str = r"if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+  return 1
+end
+return 0";
+
+/// The SHA-1 `EVALSHA` names [`CAS_SCRIPT`] by.
+static CAS_SHA: LazyLock<String> =
+    LazyLock::new(|| Sha1::digest(CAS_SCRIPT.as_bytes()).iter().map(|b| format!("{b:02x}")).collect());
 
 /// The Redis session store; cheap to clone (the connection is shared).
 #[derive(Clone)]
@@ -145,19 +160,37 @@ impl RedisStore {
 
     /// Runs one command on a clone of the shared connection (clones share one socket).
     async fn run<T: FromRedisValue>(&self, cmd: &Cmd) -> Result<T, StoreError> {
-        match &self.conn {
-            Conn::Single(m) => bounded(self.timeout, cmd.query_async(&mut m.clone())).await,
-            Conn::Cluster(c) => bounded(self.timeout, cmd.query_async(&mut c.clone())).await,
+        self.try_run(cmd).await?.map_err(backend)
+    }
+
+    /// [`run`](Self::run), with the server's error to the command handed back as it is (a
+    /// timeout is still [`StoreError::Timeout`]), so a caller can react to one such as NOSCRIPT.
+    async fn try_run<T: FromRedisValue>(&self, cmd: &Cmd) -> Result<RedisResult<T>, StoreError> {
+        let r = match &self.conn {
+            Conn::Single(m) => tokio::time::timeout(self.timeout, cmd.query_async(&mut m.clone())).await,
+            Conn::Cluster(c) => tokio::time::timeout(self.timeout, cmd.query_async(&mut c.clone())).await,
             Conn::Sentinel(s) => {
-                let r = bounded(self.timeout, async { cmd.query_async(&mut s.connection().await?).await }).await;
-                if r.is_err() {
+                let r =
+                    tokio::time::timeout(self.timeout, async { cmd.query_async(&mut s.connection().await?).await })
+                        .await;
+                if !matches!(&r, Ok(Ok(_))) && !matches!(&r, Ok(Err(e)) if is_noscript(e)) {
                     // Dead master, or one demoted to replica (READONLY): ask the sentinels again.
                     s.forget().await;
                 }
                 r
             }
+        };
+        match r {
+            Err(_) => Err(StoreError::Timeout { store: STORE, after: self.timeout }),
+            Ok(Err(e)) if e.is_timeout() => Err(StoreError::Timeout { store: STORE, after: self.timeout }),
+            Ok(r) => Ok(r),
         }
     }
+}
+
+/// The server does not have the script `EVALSHA` named (restarted, flushed, another node).
+fn is_noscript(e: &RedisError) -> bool {
+    e.kind() == ErrorKind::Server(ServerErrorKind::NoScript)
 }
 
 /// `fut` within `timeout`; the client's own timeouts and ours both become [`StoreError::Timeout`].
@@ -212,5 +245,53 @@ impl SessionStore for RedisStore {
     async fn touch(&self, key: &str, expiry: &Expiry) -> Result<Touched, StoreError> {
         let set: i64 = self.run(::redis::cmd("EXPIRE").arg(key).arg(expiry.ttl_secs())).await?;
         Ok(if set == 1 { Touched::Refreshed } else { Touched::Missing })
+    }
+
+    /// `GET`; the revision is the raw value.
+    async fn load_for_update(&self, key: &str) -> Result<Option<(Loaded, Revision)>, StoreError> {
+        let bytes: Option<Vec<u8>> = self.run(::redis::cmd("GET").arg(key)).await?;
+        let Some(bytes) = bytes else { return Ok(None) };
+        let loaded = Loaded { data: codec::decode(&bytes)?, expires_at: None, refreshed: false };
+        Ok(Some((loaded, Revision::from_bytes(bytes))))
+    }
+
+    /// A Lua script that `SET`s only while `GET` still returns the revision's bytes, by
+    /// `EVALSHA`, or by `EVAL` (which also caches it) when the server does not have it yet.
+    async fn save_if_unchanged(
+        &self,
+        key: &str,
+        revision: &Revision,
+        data: &SessionMap,
+        expiry: &Expiry,
+    ) -> Result<bool, StoreError> {
+        let Some(old) = revision.as_bytes() else {
+            if revision.is_unsupported() {
+                return self.save(key, data, expiry).await.map(|()| true);
+            }
+            return Err(foreign_revision(STORE, revision));
+        };
+        let new = codec::encode(data, self.format)?;
+        let call = |command: &str, script: &str| {
+            let mut cmd = ::redis::cmd(command);
+            cmd.arg(script).arg(1).arg(key).arg(old).arg(&new).arg(expiry.ttl_secs());
+            cmd
+        };
+        let wrote: i64 = match self.try_run(&call("EVALSHA", &CAS_SHA)).await? {
+            Ok(n) => n,
+            Err(e) if is_noscript(&e) => self.run(&call("EVAL", CAS_SCRIPT)).await?,
+            Err(e) => return Err(backend(e)),
+        };
+        Ok(wrote == 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn script_sha_is_what_redis_names_it() {
+        // As `redis-cli SCRIPT LOAD` answers for CAS_SCRIPT; change both together.
+        assert_eq!(*CAS_SHA, "4790ac8b900d6ae6d408e889b51a4cf0c81de85f");
     }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::Router;
-use session_runtime::store::{Loaded, SessionStore, StoreError, Touched};
+use session_runtime::store::{Loaded, Revision, SessionStore, StoreError, Touched};
 use session_runtime::{Expiry, Session, SessionError, SessionLayer, SessionMap};
 
 /// The routes every lifecycle test drives.
@@ -161,5 +161,19 @@ impl<S: SessionStore> SessionStore for Counting<S> {
     async fn touch(&self, key: &str, expiry: &Expiry) -> Result<Touched, StoreError> {
         self.tick();
         self.inner.touch(key, expiry).await
+    }
+    async fn load_for_update(&self, key: &str) -> Result<Option<(Loaded, Revision)>, StoreError> {
+        self.tick();
+        self.inner.load_for_update(key).await
+    }
+    async fn save_if_unchanged(
+        &self,
+        key: &str,
+        revision: &Revision,
+        data: &SessionMap,
+        expiry: &Expiry,
+    ) -> Result<bool, StoreError> {
+        self.tick();
+        self.inner.save_if_unchanged(key, revision, data, expiry).await
     }
 }

@@ -7,7 +7,10 @@
 //! the session, e.g. a `user_id` that lists and revokes every session of a user.
 //!
 //! Rows hold `session_key_prefix + sid`, the serialized session, and the expiry in naive UTC,
-//! as Flask-Session writes them. An expired row is deleted when read, as Flask-Session does;
+//! as Flask-Session writes them. The merge of `session_merge_on_save` rewrites a row with
+//! `UPDATE … WHERE session_id = ? AND data = <the bytes it merged onto>`, so a row another
+//! request saved meanwhile is left alone (no extra column: a Flask app shares the table).
+//! An expired row is deleted when read, as Flask-Session does;
 //! [`SqlStore::delete_expired`](crate::SessionStore::delete_expired),
 //! [`SqlStore::spawn_cleanup`] and [`SqlStore::maybe_sweep`] remove the ones nobody reads.
 
@@ -32,7 +35,7 @@ use crate::codec::{self, SerializationFormat};
 use crate::expiry::{is_expired, Expiry};
 use crate::map::SessionMap;
 use crate::settings::Settings;
-use crate::store::{Loaded, SessionStore, StoreError, Touched};
+use crate::store::{foreign_revision, Loaded, Revision, SessionStore, StoreError, Touched};
 
 pub use backend::Backend;
 pub use clock::{naive, system_time};
@@ -271,6 +274,26 @@ impl SqlStore {
         Ok(Some(Loaded { data, expires_at: row.expiry.map(system_time), refreshed: true }))
     }
 
+    /// The live row's raw data and expiry; an expired row is deleted, as Flask-Session does,
+    /// and reads as `None`. NULL data reads as empty bytes (which never decode).
+    async fn select_live(&self, key: &str) -> Result<Option<(Vec<u8>, Option<SystemTime>)>, StoreError> {
+        let binds = [ColumnValue::Text(Some(key.to_owned()))];
+        let rows = self.with_pool(move |pool, st| pool.rows(&st.select, &binds)).await?;
+        let Some(Row { data, expiry, .. }) = rows.into_iter().next() else {
+            return Ok(None);
+        };
+        let expires_at = expiry.map(system_time);
+        let now = SystemTime::now();
+        if is_expired(expires_at, now) {
+            // Deleted on read, as Flask-Session does. The `expiry <=` guard spares a row that
+            // a concurrent request has just saved with a new expiry.
+            let binds = [ColumnValue::Text(Some(key.to_owned())), ColumnValue::Timestamp(Some(naive(now)))];
+            self.with_pool(move |pool, st| pool.execute(&st.delete_if_expired, &binds)).await?;
+            return Ok(None);
+        }
+        Ok(Some((data.unwrap_or_default(), expires_at)))
+    }
+
     /// The binds of an insert or upsert, in `Statements::insert`'s column order.
     fn write_binds(&self, key: &str, data: &SessionMap, expiry: &Expiry) -> Result<Vec<ColumnValue>, StoreError> {
         let bytes = codec::encode(data, self.inner.format)?;
@@ -304,22 +327,8 @@ impl SessionStore for SqlStore {
             }
             // Missing or expired: the plain path below tells which and deletes an expired row.
         }
-        let binds = [ColumnValue::Text(Some(key.to_owned()))];
-        let rows = self.with_pool(move |pool, st| pool.rows(&st.select, &binds)).await?;
-        let Some(Row { data, expiry, .. }) = rows.into_iter().next() else {
-            return Ok(None);
-        };
-        let expires_at = expiry.map(system_time);
-        let now = SystemTime::now();
-        if is_expired(expires_at, now) {
-            // Deleted on read, as Flask-Session does. The `expiry <=` guard spares a row that
-            // a concurrent request has just saved with a new expiry.
-            let binds = [ColumnValue::Text(Some(key.to_owned())), ColumnValue::Timestamp(Some(naive(now)))];
-            self.with_pool(move |pool, st| pool.execute(&st.delete_if_expired, &binds)).await?;
-            return Ok(None);
-        }
-        let data = codec::decode(data.as_deref().unwrap_or_default())?;
-        Ok(Some(Loaded { data, expires_at, refreshed: false }))
+        let Some((data, expires_at)) = self.select_live(key).await? else { return Ok(None) };
+        Ok(Some(Loaded { data: codec::decode(&data)?, expires_at, refreshed: false }))
     }
 
     async fn save(&self, key: &str, data: &SessionMap, expiry: &Expiry) -> Result<(), StoreError> {
@@ -370,6 +379,43 @@ impl SessionStore for SqlStore {
     async fn delete_expired(&self) -> Result<u64, StoreError> {
         let binds = [ColumnValue::Timestamp(Some(naive(SystemTime::now())))];
         Ok(self.with_pool(move |pool, st| pool.execute(&st.delete_expired, &binds)).await? as u64)
+    }
+
+    /// The live row; the revision is its raw `data` bytes.
+    async fn load_for_update(&self, key: &str) -> Result<Option<(Loaded, Revision)>, StoreError> {
+        let Some((data, expires_at)) = self.select_live(key).await? else { return Ok(None) };
+        let loaded = Loaded { data: codec::decode(&data)?, expires_at, refreshed: false };
+        Ok(Some((loaded, Revision::from_bytes(data))))
+    }
+
+    /// One `UPDATE … WHERE session_id = ? AND data = <old bytes>` on a live row; one row
+    /// affected is a write. (MySQL counts matched rows here, not changed ones: diesel connects
+    /// with `CLIENT_FOUND_ROWS`, so rewriting identical bytes still counts.)
+    async fn save_if_unchanged(
+        &self,
+        key: &str,
+        revision: &Revision,
+        data: &SessionMap,
+        expiry: &Expiry,
+    ) -> Result<bool, StoreError> {
+        let Some(old) = revision.as_bytes() else {
+            if revision.is_unsupported() {
+                return self.save(key, data, expiry).await.map(|()| true);
+            }
+            return Err(foreign_revision(self.inner.backend.name(), revision));
+        };
+        let now = ColumnValue::Timestamp(Some(naive(SystemTime::now())));
+        let mut binds = vec![
+            ColumnValue::Binary(Some(codec::encode(data, self.inner.format)?)),
+            ColumnValue::Timestamp(Some(naive(expiry.at()))),
+        ];
+        if self.inner.schema.column(&Role::UpdatedAt).is_some() {
+            binds.push(now.clone());
+        }
+        binds.extend((self.inner.extras)(data));
+        binds.extend([ColumnValue::Text(Some(key.to_owned())), ColumnValue::Binary(Some(old.to_vec())), now]);
+        let n = self.with_pool(move |pool, st| pool.execute(&st.update_if_unchanged, &binds)).await?;
+        Ok(n == 1)
     }
 }
 

@@ -16,6 +16,9 @@ pub(crate) struct Statements {
     pub(crate) insert: String,
     /// binds: expiry, [updated_at], key
     pub(crate) touch: String,
+    /// binds: data, expiry, [updated_at], extras..., key, old data, now. Rewrites a live row
+    /// only while it still holds the old data: the compare-and-set of `session_merge_on_save`.
+    pub(crate) update_if_unchanged: String,
     /// binds: expiry, [updated_at], key, now. PostgreSQL and SQLite: moves a live row's
     /// expiry and returns it in one round trip; MySQL has no `UPDATE … RETURNING`.
     pub(crate) refresh_returning: Option<String>,
@@ -70,6 +73,17 @@ impl Statements {
             Some(u) => format!("UPDATE {table} SET {expiry} = {}, {u} = {} WHERE {sid} = {}", p(1), p(2), p(3)),
             None => format!("UPDATE {table} SET {expiry} = {} WHERE {sid} = {}", p(1), p(2)),
         };
+        let update_if_unchanged = {
+            let set: Vec<String> = on_update.iter().enumerate().map(|(i, c)| format!("{c} = {}", p(i + 1))).collect();
+            let n = on_update.len();
+            format!(
+                "UPDATE {table} SET {} WHERE {sid} = {} AND {data} = {} AND ({expiry} IS NULL OR {expiry} > {})",
+                set.join(", "),
+                p(n + 1),
+                p(n + 2),
+                p(n + 3)
+            )
+        };
         let n_set = if updated_at.is_some() { 2 } else { 1 };
         let set = match &updated_at {
             Some(u) => format!("{expiry} = {}, {u} = {}", p(1), p(2)),
@@ -99,6 +113,7 @@ impl Statements {
             upsert,
             insert,
             touch,
+            update_if_unchanged,
             refresh_returning,
             delete: format!("DELETE FROM {table} WHERE {sid} = {}", p(1)),
             delete_expired: format!("DELETE FROM {table} WHERE {expiry} <= {}", p(1)),
@@ -159,5 +174,15 @@ mod tests {
         let my = Statements::new(&s, Backend::Mysql);
         assert!(my.upsert.ends_with("ON DUPLICATE KEY UPDATE `data` = VALUES(`data`), `expiry` = VALUES(`expiry`), `user_id` = VALUES(`user_id`)"));
         assert_eq!(Statements::new(&s, Backend::Sqlite).touch, "UPDATE \"t\" SET \"expiry\" = ? WHERE \"session_id\" = ?");
+        assert_eq!(
+            pg.update_if_unchanged,
+            "UPDATE \"t\" SET \"data\" = $1, \"expiry\" = $2, \"user_id\" = $3 WHERE \"session_id\" = $4 \
+             AND \"data\" = $5 AND (\"expiry\" IS NULL OR \"expiry\" > $6)"
+        );
+        assert_eq!(
+            my.update_if_unchanged,
+            "UPDATE `t` SET `data` = ?, `expiry` = ?, `user_id` = ? WHERE `session_id` = ? AND `data` = ? \
+             AND (`expiry` IS NULL OR `expiry` > ?)"
+        );
     }
 }
