@@ -95,3 +95,38 @@ fn hostile_lengths_do_not_allocate_or_panic() {
         assert!(decode(&bytes).is_err());
     }
 }
+
+/// The size walk that guards `decode_pickle` against duplication bombs lets Python's own
+/// pickles through: every protocol (0 to 5), shared references (memo reads), tuples, sets,
+/// bytes, big and negative ints, nesting, and a session of a few hundred KB.
+#[test]
+fn python_pickles_of_every_protocol_decode() {
+    let script = r#"
+import pickle, sys
+shared = "message"
+row = {"id": 1, "tags": ["a", "b"], "score": -1.5}
+session = {
+    "_permanent": True, "_user_id": "42", "n": 2**62, "neg": -7, "f": 0.1, "none": None,
+    "_flashes": [(shared, "saved"), (shared, "again"), (shared, "third")],
+    "nested": {"a": {"b": {"c": [1, (2, 3), {4, 5}]}}},
+    "blob": bytes(range(256)), "text": "héllo ✓", "big": ["x" * 1000] * 200,
+}
+out = sys.stdout.buffer
+for protocol in range(6):
+    data = pickle.dumps(session, protocol=protocol)
+    out.write(len(data).to_bytes(4, "little") + data)
+"#;
+    let out = std::process::Command::new("python3").args(["-c", script]).output().expect("python3 on the PATH");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut rest = &out.stdout[..];
+    let mut protocol = 0;
+    while let Some((len, tail)) = rest.split_first_chunk::<4>() {
+        let (pickle, tail) = tail.split_at(u32::from_le_bytes(*len) as usize);
+        let map = decode_pickle(pickle).unwrap_or_else(|e| panic!("protocol {protocol}: {e}"));
+        assert_eq!(map.get("_user_id"), Some(&Value::from("42")), "protocol {protocol}");
+        assert_eq!(map.get("big").and_then(Value::as_array).map(Vec::len), Some(200), "protocol {protocol}");
+        rest = tail;
+        protocol += 1;
+    }
+    assert_eq!(protocol, 6);
+}

@@ -25,8 +25,14 @@ pub enum SerializationFormat {
     Json,
 }
 
+mod pickle_size;
+
 /// Nesting deeper than this is refused when reading, so hostile data cannot exhaust the stack.
 const MAX_DEPTH: usize = 128;
+
+/// The most a pickle may unpickle into (roughly, in bytes): far above any session, far below
+/// what a few hundred bytes of duplicated containers would otherwise expand to.
+const MAX_UNPICKLED: u64 = 64 << 20;
 
 /// Stored bytes that are none of msgpack, JSON or pickle of a map with string keys.
 #[derive(Debug)]
@@ -95,6 +101,7 @@ pub fn encode_pickle(map: &SessionMap) -> Result<Vec<u8>, EncodeError> {
 
 /// Reads a pickled dict of plain values (protocols 0 to 5).
 pub fn decode_pickle(bytes: &[u8]) -> Result<SessionMap, DecodeError> {
+    pickle_size::check(bytes, MAX_UNPICKLED).map_err(DecodeError::new)?;
     let AnyValue(v) =
         serde_pickle::from_slice(bytes, serde_pickle::DeOptions::new()).map_err(DecodeError::new)?;
     into_map(v)
