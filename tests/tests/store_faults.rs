@@ -69,12 +69,6 @@ async fn a_fault_costs_a_bounded_500_and_nothing_else(mut settings: Settings, pr
     assert_eq!(text(&b, &format!("{base}/incr")).await, "3", "writes work again");
 }
 
-fn with(kind: SessionType) -> Settings {
-    let mut s = Settings::default();
-    s.session_type = kind;
-    s
-}
-
 /// `host:port` of a URL such as `redis://127.0.0.1:6379/`.
 fn authority(url: &str) -> &str {
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
@@ -87,103 +81,58 @@ fn through(url: &str, proxy: &FaultProxy) -> String {
     url.replacen(authority(url), &format!("127.0.0.1:{}", proxy.port), 1)
 }
 
-/// redis behind a fresh proxy.
-async fn redis(fault: Fault) {
-    let url = env::redis_url();
-    let proxy = FaultProxy::start(authority(&url)).await;
-    let mut s = with(SessionType::Redis);
-    s.session_redis = through(&url, &proxy);
-    a_fault_costs_a_bounded_500_and_nothing_else(s, &proxy, fault).await;
+/// Each store's real server behind a fresh proxy, settings pointed at the proxy: one module per
+/// store with a test per fault.
+macro_rules! faults {
+    ($store:ident, $url:expr, |$settings:ident, $proxied:ident| $point_at_proxy:block) => {
+        mod $store {
+            use super::*;
+
+            async fn run(fault: Fault) {
+                let url = $url;
+                let proxy = FaultProxy::start(authority(&url)).await;
+                let $proxied = through(&url, &proxy);
+                let mut $settings = Settings::default();
+                $point_at_proxy
+                a_fault_costs_a_bounded_500_and_nothing_else($settings, &proxy, fault).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn slow() {
+                run(Fault::Slow).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn cut_off() {
+                run(Fault::CutOff).await;
+            }
+        }
+    };
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn redis_slow() {
-    redis(Fault::Slow).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn redis_cut_off() {
-    redis(Fault::CutOff).await;
-}
-
-/// memcached behind a fresh proxy.
-async fn memcached(fault: Fault) {
-    let url = env::memcached_url();
-    let proxy = FaultProxy::start(authority(&url)).await;
-    let mut s = with(SessionType::Memcached);
-    s.session_memcached = through(&url, &proxy);
-    a_fault_costs_a_bounded_500_and_nothing_else(s, &proxy, fault).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn memcached_slow() {
-    memcached(Fault::Slow).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn memcached_cut_off() {
-    memcached(Fault::CutOff).await;
-}
-
-/// mongodb behind a fresh proxy.
-async fn mongodb(fault: Fault) {
-    let url = env::mongodb_url();
-    let proxy = FaultProxy::start(authority(&url)).await;
-    let mut s = with(SessionType::Mongodb);
-    s.session_mongodb = through(&url, &proxy);
+faults!(redis, env::redis_url(), |s, url| {
+    s.session_type = SessionType::Redis;
+    s.session_redis = url;
+});
+faults!(memcached, env::memcached_url(), |s, url| {
+    s.session_type = SessionType::Memcached;
+    s.session_memcached = url;
+});
+faults!(mongodb, env::mongodb_url(), |s, url| {
+    s.session_type = SessionType::Mongodb;
+    s.session_mongodb = url;
     s.session_mongodb_db = "store_faults".into();
-    a_fault_costs_a_bounded_500_and_nothing_else(s, &proxy, fault).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn mongodb_slow() {
-    mongodb(Fault::Slow).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn mongodb_cut_off() {
-    mongodb(Fault::CutOff).await;
-}
-
-/// postgres behind a fresh proxy.
-async fn postgres(fault: Fault) {
-    let url = env::postgres_url();
-    let proxy = FaultProxy::start(authority(&url)).await;
-    let mut s = with(SessionType::Sqlalchemy);
-    s.session_sqlalchemy = Some(through(&url, &proxy));
+});
+faults!(postgres, env::postgres_url(), |s, url| {
+    s.session_type = SessionType::Sqlalchemy;
+    s.session_sqlalchemy = Some(url);
     s.session_sqlalchemy_table = "store_faults".into();
-    a_fault_costs_a_bounded_500_and_nothing_else(s, &proxy, fault).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postgres_slow() {
-    postgres(Fault::Slow).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postgres_cut_off() {
-    postgres(Fault::CutOff).await;
-}
-
-/// mysql behind a fresh proxy.
-async fn mysql(fault: Fault) {
-    let url = env::mysql_url();
-    let proxy = FaultProxy::start(authority(&url)).await;
-    let mut s = with(SessionType::Sqlalchemy);
-    s.session_sqlalchemy = Some(through(&url, &proxy));
+});
+faults!(mysql, env::mysql_url(), |s, url| {
+    s.session_type = SessionType::Sqlalchemy;
+    s.session_sqlalchemy = Some(url);
     s.session_sqlalchemy_table = "store_faults".into();
-    a_fault_costs_a_bounded_500_and_nothing_else(s, &proxy, fault).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn mysql_slow() {
-    mysql(Fault::Slow).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn mysql_cut_off() {
-    mysql(Fault::CutOff).await;
-}
+});
 
 #[test]
 fn urls_are_rewritten_to_the_proxy() {
