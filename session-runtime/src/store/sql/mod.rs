@@ -180,13 +180,18 @@ impl SqlStore {
         &self.inner.pool
     }
 
+    /// `schema.table` split as the catalogs name them (no schema: the connection's own).
+    fn schema_and_table(&self) -> (Option<String>, String) {
+        match self.inner.schema.table.split_once('.') {
+            Some((schema, table)) => (Some(schema.to_owned()), table.to_owned()),
+            None => (None, self.inner.schema.table.clone()),
+        }
+    }
+
     /// Reads the data column's size limit where the database has one that sessions can reach.
     async fn read_data_limit(&self) -> Result<(), StoreError> {
         let Some(sql) = self.inner.statements.data_limit.clone() else { return Ok(()) };
-        let (schema_part, table) = match self.inner.schema.table.split_once('.') {
-            Some((s, t)) => (Some(s.to_owned()), t.to_owned()),
-            None => (None, self.inner.schema.table.clone()),
-        };
+        let (schema_part, table) = self.schema_and_table();
         let column = self.inner.schema.core().1.to_owned();
         let binds = [ColumnValue::Text(schema_part), ColumnValue::Text(Some(table)), ColumnValue::Text(Some(column))];
         let limit = self.with_pool(move |pool, _| pool.count(&sql, &binds)).await?;
@@ -198,10 +203,7 @@ impl SqlStore {
     /// left exactly as it is. Returns whether it created one. [`connect`] calls this.
     pub async fn create_table(&self) -> Result<bool, StoreError> {
         let table = &self.inner.schema.table;
-        let (schema_part, bare) = match table.split_once('.') {
-            Some((s, t)) => (Some(s.to_owned()), t.to_owned()),
-            None => (None, table.clone()),
-        };
+        let (schema_part, bare) = self.schema_and_table();
         let binds = match self.inner.backend {
             Backend::Postgres => vec![ColumnValue::Text(Some(self.inner.backend.quote(table)))],
             Backend::Sqlite => vec![ColumnValue::Text(Some(bare))],
