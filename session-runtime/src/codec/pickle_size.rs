@@ -1,11 +1,19 @@
-//! How big a pickle becomes once unpickled, found by walking its opcodes before unpickling.
+//! How much a pickle allocates once unpickled, bounded by walking its opcodes first.
 //!
-//! serde_pickle copies a value for every `DUP` and every memo `GET`, so a pickle that duplicates
-//! a container and nests the copies doubles in size per step: the `decode` fuzz target found a
-//! 104-byte input (`DUP` and `TUPLE3`, repeated) that unpickles into gigabytes. The walk tracks
-//! the unpickled size of every stack item and memo slot, exactly as the copies would be made, and
-//! refuses the pickle once any item passes the limit; legitimate pickles, shared references
-//! (memo `GET`s of strings and small values) included, cost what they hold.
+//! serde_pickle copies values: on `DUP`, on a memo `GET` when the reference is resolved, and when
+//! a memoized value is consumed or memoized again. A pickle that copies containers into
+//! containers doubles in size per step: the `decode` fuzz target found a 104-byte input (`DUP`
+//! and `TUPLE3`, repeated) and then a 2-KB one (`DUP`s of memoized dicts) that unpickle into
+//! gigabytes. So, before serde_pickle runs:
+//!
+//! * `DUP` is refused: Python's pickler never writes it.
+//! * a memo `GET` of a container (list, dict, tuple, set, object) is refused: Python writes one
+//!   only when one object is shared, which serde_pickle cannot rebuild anyway once the shared
+//!   container holds another memoized value ("recursive structure"). `GET`s of strings, bytes
+//!   and numbers, which Python writes for every repeated string, are allowed and cost their size.
+//! * every value created or copied is added to a running total, refused past the limit.
+//!
+//! With containers never copied by reference, the total bounds what serde_pickle allocates.
 
 use std::collections::HashMap;
 
@@ -15,16 +23,36 @@ const PER_VALUE: u64 = 64;
 /// Why a pickle was refused before unpickling.
 pub(crate) type Refusal = &'static str;
 
+#[derive(Clone, Copy)]
 enum Item {
     Mark,
-    Size(u64),
+    Value(Value),
 }
 
-/// `Ok` when `bytes` unpickles into at most `limit` (in bytes, roughly: each value counts
-/// [`PER_VALUE`] plus its payload). Malformed pickles are refused too; serde_pickle would
-/// refuse them anyway.
+/// A value on the stack or in the memo, as far as its cost goes.
+#[derive(Clone, Copy)]
+struct Value {
+    size: u64,
+    container: bool,
+    /// It is also in the memo: consuming it copies it out of there.
+    memoized: bool,
+}
+
+impl Value {
+    fn scalar(size: u64) -> Self {
+        Value { size, container: false, memoized: false }
+    }
+
+    fn container(size: u64) -> Self {
+        Value { size, container: true, memoized: false }
+    }
+}
+
+/// `Ok` when unpickling `bytes` allocates at most `limit` (in bytes, roughly: each value counts
+/// [`PER_VALUE`] plus its payload, each copy again). Malformed pickles and the copies described
+/// in the module docs are refused too.
 pub(crate) fn check(bytes: &[u8], limit: u64) -> Result<(), Refusal> {
-    let mut walk = Walk { rest: bytes, stack: Vec::new(), memo: HashMap::new(), limit };
+    let mut walk = Walk { rest: bytes, stack: Vec::new(), memo: HashMap::new(), total: 0, limit };
     while let Some((&op, rest)) = walk.rest.split_first() {
         walk.rest = rest;
         if op == b'.' {
@@ -38,7 +66,9 @@ pub(crate) fn check(bytes: &[u8], limit: u64) -> Result<(), Refusal> {
 struct Walk<'a> {
     rest: &'a [u8],
     stack: Vec<Item>,
-    memo: HashMap<u64, u64>,
+    memo: HashMap<u64, Value>,
+    /// Everything created or copied so far.
+    total: u64,
     limit: u64,
 }
 
@@ -48,31 +78,31 @@ impl Walk<'_> {
             // Scalars and strings with their payload: protocol 0 text lines, then binary forms.
             b'I' | b'L' | b'F' | b'S' | b'V' | b'P' => {
                 let line = self.line()?;
-                self.push(PER_VALUE + line)?;
+                self.create(Value::scalar(PER_VALUE + line))?;
             }
-            b'N' | 0x88 | 0x89 => self.push(PER_VALUE)?,
-            b'K' => self.scalar(1)?,
-            b'M' => self.scalar(2)?,
-            b'J' => self.scalar(4)?,
+            b'N' | 0x88 | 0x89 | 0x97 => self.create(Value::scalar(PER_VALUE))?,
+            b'K' | 0x82 => self.scalar(1)?,
+            b'M' | 0x83 => self.scalar(2)?,
+            b'J' | 0x84 => self.scalar(4)?,
             b'G' => self.scalar(8)?,
-            0x8a => self.sized(1)?,
+            0x8a | b'U' | b'C' | 0x8c => self.sized(1)?,
             0x8b | b'T' | b'X' | b'B' => self.sized(4)?,
-            b'U' | b'C' | 0x8c => self.sized(1)?,
             0x8d | 0x8e | 0x96 => self.sized(8)?,
             // Framing and protocol: no value.
             0x80 => self.skip(1)?,
             0x95 => self.skip(8)?,
+            0x98 => {}
             // Containers.
             b'(' => self.stack.push(Item::Mark),
-            b')' | b']' | b'}' | 0x8f => self.push(PER_VALUE)?,
+            b')' | b']' | b'}' | 0x8f => self.create(Value::container(PER_VALUE))?,
             0x85 => self.tuple(1)?,
             0x86 => self.tuple(2)?,
             0x87 => self.tuple(3)?,
-            b't' | b'l' | b'd' | 0x91 => {
+            b't' | b'l' | b'd' | 0x91 | b'o' => {
                 let inside = self.pop_to_mark()?;
-                self.push(PER_VALUE.saturating_add(inside))?;
+                self.push(Value::container(PER_VALUE.saturating_add(inside)))?;
             }
-            b'a' | b'b' => {
+            b'a' => {
                 let v = self.pop()?;
                 self.grow_top(v)?;
             }
@@ -84,13 +114,16 @@ impl Walk<'_> {
                 let inside = self.pop_to_mark()?;
                 self.grow_top(inside)?;
             }
+            b'b' => {
+                // BUILD: the state replaces the object.
+                let state = self.pop_value()?;
+                self.pop()?;
+                self.push(Value { memoized: false, ..state })?;
+            }
             b'0' => drop(self.pop()?),
             b'1' => drop(self.pop_to_mark()?),
-            // The copies.
-            b'2' => {
-                let top = self.top()?;
-                self.push(top)?;
-            }
+            b'2' => return Err("the pickle duplicates a value with DUP, which Python never writes"),
+            // The memo.
             b'g' => {
                 let index = self.line_number()?;
                 self.get(index)?;
@@ -123,72 +156,98 @@ impl Walk<'_> {
             b'c' => {
                 self.line()?;
                 self.line()?;
-                self.push(PER_VALUE)?;
+                self.create(Value::scalar(PER_VALUE))?;
             }
             b'i' => {
                 self.line()?;
                 self.line()?;
                 let args = self.pop_to_mark()?;
-                self.push(PER_VALUE.saturating_add(args))?;
+                self.push(Value::container(PER_VALUE.saturating_add(args)))?;
             }
-            b'o' => {
-                let args = self.pop_to_mark()?;
-                self.push(PER_VALUE.saturating_add(args))?;
-            }
-            0x93 | b'R' | 0x81 => {
+            0x93 => {
                 let v = self.pop()?.saturating_add(self.pop()?);
-                self.push(PER_VALUE.saturating_add(v))?;
+                self.push(Value::scalar(PER_VALUE.saturating_add(v)))?;
+            }
+            b'R' | 0x81 => {
+                let v = self.pop()?.saturating_add(self.pop()?);
+                self.push(Value::container(PER_VALUE.saturating_add(v)))?;
             }
             0x92 => {
                 let v = self.pop()?.saturating_add(self.pop()?).saturating_add(self.pop()?);
-                self.push(PER_VALUE.saturating_add(v))?;
+                self.push(Value::container(PER_VALUE.saturating_add(v)))?;
             }
             b'Q' => {
                 self.pop()?;
-                self.push(PER_VALUE)?;
+                self.create(Value::scalar(PER_VALUE))?;
             }
-            0x82 => self.scalar(1)?,
-            0x83 => self.scalar(2)?,
-            0x84 => self.scalar(4)?,
-            0x97 => self.push(PER_VALUE)?,
-            0x98 => {}
             _ => return Err("the pickle has an unknown opcode"),
         }
         Ok(())
     }
 
-    fn push(&mut self, size: u64) -> Result<(), Refusal> {
-        if size > self.limit {
+    /// Counts `size` more allocated.
+    fn spend(&mut self, size: u64) -> Result<(), Refusal> {
+        self.total = self.total.saturating_add(size);
+        if self.total > self.limit {
             return Err("the pickle unpickles into more than the size limit");
         }
-        self.stack.push(Item::Size(size));
         Ok(())
     }
 
-    fn pop(&mut self) -> Result<u64, Refusal> {
+    /// A new value: counted, then pushed.
+    fn create(&mut self, v: Value) -> Result<(), Refusal> {
+        self.spend(v.size)?;
+        self.push(v)
+    }
+
+    /// Pushes a value built from others (already counted).
+    fn push(&mut self, v: Value) -> Result<(), Refusal> {
+        if v.size > self.limit {
+            return Err("the pickle unpickles into more than the size limit");
+        }
+        self.stack.push(Item::Value(v));
+        Ok(())
+    }
+
+    fn pop_value(&mut self) -> Result<Value, Refusal> {
         match self.stack.pop() {
-            Some(Item::Size(size)) => Ok(size),
+            Some(Item::Value(v)) => Ok(v),
             _ => Err("the pickle pops a value it does not have"),
         }
     }
 
-    fn top(&self) -> Result<u64, Refusal> {
-        match self.stack.last() {
-            Some(Item::Size(size)) => Ok(*size),
-            _ => Err("the pickle copies a value it does not have"),
+    /// Pops a value into another one; a memoized value is copied out of the memo.
+    fn pop(&mut self) -> Result<u64, Refusal> {
+        let v = self.pop_value()?;
+        if v.memoized {
+            self.spend(v.size)?;
         }
+        Ok(v.size)
     }
 
     fn grow_top(&mut self, by: u64) -> Result<(), Refusal> {
-        let top = self.pop()?;
-        self.push(top.saturating_add(by))
+        match self.stack.last_mut() {
+            Some(Item::Value(top)) => {
+                top.size = top.size.saturating_add(by);
+                if top.size > self.limit {
+                    return Err("the pickle unpickles into more than the size limit");
+                }
+                Ok(())
+            }
+            _ => Err("the pickle adds to a value it does not have"),
+        }
     }
 
     fn pop_to_mark(&mut self) -> Result<u64, Refusal> {
         let mut sum = 0u64;
         loop {
             match self.stack.pop() {
-                Some(Item::Size(size)) => sum = sum.saturating_add(size),
+                Some(Item::Value(v)) => {
+                    if v.memoized {
+                        self.spend(v.size)?;
+                    }
+                    sum = sum.saturating_add(v.size);
+                }
                 Some(Item::Mark) => return Ok(sum),
                 None => return Err("the pickle closes a MARK it never opened"),
             }
@@ -200,17 +259,30 @@ impl Walk<'_> {
         for _ in 0..n {
             sum = sum.saturating_add(self.pop()?);
         }
-        self.push(sum)
+        self.spend(PER_VALUE)?;
+        self.push(Value::container(sum))
     }
 
     fn get(&mut self, index: u64) -> Result<(), Refusal> {
-        let size = *self.memo.get(&index).ok_or("the pickle reads a memo slot it never wrote")?;
-        self.push(size)
+        let v = *self.memo.get(&index).ok_or("the pickle reads a memo slot it never wrote")?;
+        if v.container {
+            return Err("the pickle shares one container in several places, which is not supported");
+        }
+        self.create(Value::scalar(v.size))
     }
 
+    /// Memoizes the top value; memoizing one that already is copies it.
     fn put(&mut self, index: u64) -> Result<(), Refusal> {
-        let top = self.top()?;
-        self.memo.insert(index, top);
+        let Some(Item::Value(top)) = self.stack.last().copied() else {
+            return Err("the pickle memoizes a value it does not have");
+        };
+        if top.memoized {
+            self.spend(top.size)?;
+        }
+        self.memo.insert(index, Value { memoized: false, ..top });
+        if let Some(Item::Value(top)) = self.stack.last_mut() {
+            top.memoized = true;
+        }
         Ok(())
     }
 
@@ -233,7 +305,7 @@ impl Walk<'_> {
 
     fn scalar(&mut self, n: usize) -> Result<(), Refusal> {
         self.skip(n)?;
-        self.push(PER_VALUE)
+        self.create(Value::scalar(PER_VALUE))
     }
 
     /// A payload whose length comes first, in `n` bytes.
@@ -241,7 +313,7 @@ impl Walk<'_> {
         let len = self.int(n)?;
         let len = usize::try_from(len).map_err(|_| "the pickle is truncated")?;
         self.skip(len)?;
-        self.push(PER_VALUE.saturating_add(len as u64))
+        self.create(Value::scalar(PER_VALUE.saturating_add(len as u64)))
     }
 
     /// A protocol-0 argument: the bytes up to a newline; returns their count.
@@ -265,31 +337,58 @@ impl Walk<'_> {
 mod tests {
     use super::*;
 
-    /// The fuzzer's find: `DUP` + `TUPLE3` repeated, 104 bytes.
-    const BOMB: &[u8] = b"\x8b\x01\x00\x00\x00\x00222222\x87222\x872\x87222\x87\x8b\x01\x00\x00\x00\x00222222\x872\
-22\x872\x87222\x8722222\x872\x872\x8722222222\x872\x872\x872222222222\x872\x872\x8722222\
-222\x872\x872\x8722222\x87.";
+    const LIMIT: u64 = 64 << 20;
 
+    /// The fuzzer's finds, each of which made serde_pickle allocate past 2 GB.
     #[test]
-    fn a_duplication_bomb_is_refused_before_unpickling() {
-        assert_eq!(check(BOMB, 64 << 20), Err("the pickle unpickles into more than the size limit"));
+    fn the_fuzzers_pickle_bombs_are_refused_before_unpickling() {
+        for bomb in [
+            &include_bytes!("testdata/pickle-bomb-dup-tuple3.bin")[..],
+            include_bytes!("testdata/pickle-bomb-dup-of-memoized-dicts.bin"),
+        ] {
+            assert!(check(bomb, LIMIT).is_err());
+        }
     }
 
     #[test]
-    fn python_pickles_with_shared_references_pass_and_cost_what_they_hold() {
+    fn python_pickles_with_shared_strings_pass_and_cost_what_they_hold() {
         // pickle.dumps({"flashes": [("message", "a"), ("message", "b")], "n": 3}, protocol=4):
         // "message" is memoized once and read back with BINGET.
         let p = b"\x80\x04\x951\x00\x00\x00\x00\x00\x00\x00}\x94(\x8c\x07flashes\x94]\x94(\x8c\x07message\x94\x8c\x01a\x94\x86\x94h\x03\x8c\x01b\x94\x86\x94e\x8c\x01n\x94K\x03u.";
-        assert_eq!(check(p, 64 << 20), Ok(()));
-        // Eleven values of at most 7 payload bytes: well under 2 KB.
-        assert!(check(p, 11 * (PER_VALUE + 7)).is_ok());
+        assert_eq!(check(p, LIMIT), Ok(()));
+        // Twelve values of at most 7 payload bytes, the tuples' copies of memoized strings
+        // included: well under 2 KB.
+        assert!(check(p, 2048).is_ok());
         assert!(check(p, 3 * PER_VALUE).is_err());
     }
 
     #[test]
+    fn every_copy_of_a_memoized_string_counts() {
+        // A 1,000-byte string memoized (slot 1), then read back 99 times into a list.
+        let mut p = b"\x80\x04]\x94(X\xe8\x03\x00\x00".to_vec();
+        p.extend([b'a'; 1000]);
+        p.push(0x94);
+        for _ in 0..99 {
+            p.extend(b"h\x01");
+        }
+        p.extend(b"e.");
+        let one = PER_VALUE + 1000;
+        assert!(check(&p, 110 * one).is_ok());
+        assert!(check(&p, 90 * one).is_err());
+    }
+
+    #[test]
+    fn a_shared_container_and_dup_are_refused() {
+        // l = [1]; pickle.dumps((l, l), protocol=4)
+        let shared = b"\x80\x04\x95\n\x00\x00\x00\x00\x00\x00\x00]\x94K\x01ah\x00\x86\x94.";
+        assert_eq!(check(shared, LIMIT), Err("the pickle shares one container in several places, which is not supported"));
+        assert_eq!(check(b"K\x012\x86.", LIMIT), Err("the pickle duplicates a value with DUP, which Python never writes"));
+    }
+
+    #[test]
     fn malformed_pickles_are_refused() {
-        for bad in [&b""[..], b"\x80\x04", b"h\x05.", b"2.", b"e.", b"\xff.", b"X\xff\xff\xff\xff."] {
-            assert!(check(bad, 64 << 20).is_err(), "{bad:?}");
+        for bad in [&b""[..], b"\x80\x04", b"h\x05.", b"e.", b"\xff.", b"X\xff\xff\xff\xff."] {
+            assert!(check(bad, LIMIT).is_err(), "{bad:?}");
         }
     }
 }
