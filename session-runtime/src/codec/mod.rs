@@ -27,7 +27,9 @@ pub enum SerializationFormat {
 
 mod pickle_size;
 
-/// Nesting deeper than this is refused when reading, so hostile data cannot exhaust the stack.
+/// Nesting deeper than this is refused when reading, so hostile data cannot exhaust the stack:
+/// the top-level map is level 0, and no value sits at level `MAX_DEPTH` or below. Writing
+/// refuses the same, so whatever is written reads back.
 const MAX_DEPTH: usize = 128;
 
 /// The most a pickle may unpickle into (roughly, in bytes): far above any session, far below
@@ -75,6 +77,7 @@ impl std::error::Error for EncodeError {}
 
 /// Serializes `map` in `format`.
 pub fn encode(map: &SessionMap, format: SerializationFormat) -> Result<Vec<u8>, EncodeError> {
+    check_depth(map)?;
     match format {
         SerializationFormat::Msgpack => encode_msgpack(map),
         SerializationFormat::Json => serde_json::to_vec(&Plain { map, bytes: BytesAs::Base64 })
@@ -95,6 +98,7 @@ pub fn decode(bytes: &[u8]) -> Result<SessionMap, DecodeError> {
 /// msgpack timestamps become ISO-8601 strings: pickling a `datetime` would need Python globals.
 /// Integers above `i64::MAX` are refused: the pickle reader cannot read them back.
 pub fn encode_pickle(map: &SessionMap) -> Result<Vec<u8>, EncodeError> {
+    check_depth(map)?;
     serde_pickle::to_vec(&Plain { map, bytes: BytesAs::Bytes }, serde_pickle::SerOptions::new())
         .map_err(EncodeError::new)
 }
@@ -105,6 +109,28 @@ pub fn decode_pickle(bytes: &[u8]) -> Result<SessionMap, DecodeError> {
     let AnyValue(v) =
         serde_pickle::from_slice(bytes, serde_pickle::DeOptions::new()).map_err(DecodeError::new)?;
     into_map(v)
+}
+
+/// Refuses a session nested deeper than [`MAX_DEPTH`] allows reading back: written, it would be
+/// lost on the next read; refused, the request fails and the stored session stays.
+fn check_depth(map: &SessionMap) -> Result<(), EncodeError> {
+    if map.iter().all(|(_, v)| fits_depth(v, 1)) {
+        Ok(())
+    } else {
+        Err(EncodeError::new(format!("a value is nested more than {} levels deep", MAX_DEPTH - 1)))
+    }
+}
+
+/// Whether `v`, at nesting `level` (a top-level value is at 1), stays above [`MAX_DEPTH`].
+fn fits_depth(v: &Value, level: usize) -> bool {
+    if level >= MAX_DEPTH {
+        return false;
+    }
+    match v {
+        Value::Array(items) => items.iter().all(|i| fits_depth(i, level + 1)),
+        Value::Map(entries) => entries.iter().all(|(k, v)| fits_depth(k, level + 1) && fits_depth(v, level + 1)),
+        _ => true,
+    }
 }
 
 fn encode_msgpack(map: &SessionMap) -> Result<Vec<u8>, EncodeError> {
@@ -131,8 +157,13 @@ fn decode_msgpack(bytes: &[u8]) -> Result<SessionMap, DecodeError> {
         };
         let key = std::str::from_utf8(key).map_err(|_| DecodeError::new("a key is not valid UTF-8"))?;
         rd = rest;
-        // The map itself is one level.
-        let value = rmpv::decode::read_value_with_max_depth(&mut rd, MAX_DEPTH - 1).map_err(DecodeError::new)?;
+        // rmpv spends two or three units of its depth budget per level (the value, then its
+        // items or bytes): this budget lets every level we write through, still bounding the
+        // recursion; the exact limit, the same as JSON's and pickle's, is checked after.
+        let value = rmpv::decode::read_value_with_max_depth(&mut rd, 2 * MAX_DEPTH + 2).map_err(DecodeError::new)?;
+        if !fits_depth(&value, 1) {
+            return Err(DecodeError::new("nested too deeply"));
+        }
         map.insert(key, value);
     }
     if !rd.is_empty() {
@@ -288,7 +319,8 @@ struct AnyVisitor(usize);
 
 impl AnyVisitor {
     fn nested<A: de::Error>(&self) -> Result<AnySeed, A> {
-        if self.0 >= MAX_DEPTH {
+        // The children sit one level down; level MAX_DEPTH is refused, as msgpack refuses it.
+        if self.0 + 1 >= MAX_DEPTH {
             return Err(A::custom("nested too deeply"));
         }
         Ok(AnySeed(self.0 + 1))
@@ -405,6 +437,44 @@ mod tests {
         assert!(m.is_permanent());
         assert_eq!(m.get("name"), Some(&Value::from("alice")));
         assert_eq!(decode(&p).unwrap(), m, "the generic chain falls through to pickle");
+    }
+
+    /// Reading and writing agree on the deepest nesting, in every format: what one accepts the
+    /// other does too (the `decode` fuzz target found a pickle 128 levels deep that read, wrote
+    /// as msgpack, and did not read back).
+    #[test]
+    fn the_nesting_limit_is_the_same_for_reading_and_writing() {
+        let nested = |levels: usize| {
+            let mut v = Value::from(1);
+            for _ in 0..levels {
+                v = Value::Array(vec![v]);
+            }
+            let mut m = SessionMap::new();
+            m.insert("deep", v);
+            m
+        };
+        // The value under "deep" sits at level 1; `levels` arrays put the 1 at level 1 + levels.
+        let deepest = nested(MAX_DEPTH - 2);
+        for format in [SerializationFormat::Msgpack, SerializationFormat::Json] {
+            let bytes = encode(&deepest, format).unwrap();
+            assert_eq!(decode(&bytes).unwrap(), deepest, "{format:?}");
+        }
+        assert_eq!(decode_pickle(&encode_pickle(&deepest).unwrap()).unwrap(), deepest);
+
+        let too_deep = nested(MAX_DEPTH - 1);
+        assert!(encode(&too_deep, SerializationFormat::Msgpack).is_err());
+        assert!(encode(&too_deep, SerializationFormat::Json).is_err());
+        assert!(encode_pickle(&too_deep).is_err());
+        let json = format!("{{\"deep\":{}1{}}}", "[".repeat(MAX_DEPTH - 1), "]".repeat(MAX_DEPTH - 1));
+        assert!(decode(json.as_bytes()).is_err(), "JSON refuses what msgpack refuses");
+        let json = format!("{{\"deep\":{}1{}}}", "[".repeat(MAX_DEPTH - 2), "]".repeat(MAX_DEPTH - 2));
+        assert!(decode(json.as_bytes()).is_ok());
+        // The fuzzer's find: it decodes no more, or decodes and reads back after writing.
+        let found = include_bytes!("testdata/pickle-tuples-128-deep.bin");
+        if let Ok(map) = decode(found) {
+            let bytes = encode(&map, SerializationFormat::Msgpack).unwrap();
+            assert_eq!(decode(&bytes).unwrap(), map);
+        }
     }
 
     #[test]
