@@ -13,11 +13,6 @@ use common::http::{browser, serve};
 use common::interop;
 use session_runtime::{SecretKey, SessionType, Settings};
 
-/// The PostgreSQL URL the SQL interop tests share with Flask-SQLAlchemy.
-fn postgres_url() -> String {
-    std::env::var("DATABASE_URL_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
-}
-
 /// The Flask app and the Rust app on the store `kind`; both use the seed's defaults (prefix
 /// `session:`, database `flask_session`, collection `sessions`, 31 days), and sign the cookie
 /// with one key when `signed`.
@@ -52,10 +47,10 @@ async fn apps(kind: &str, signed: bool) -> (FlaskApp, String) {
             let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             let table = format!("flask_interop_{n}");
             s.session_type = SessionType::Sqlalchemy;
-            s.session_sqlalchemy = Some(postgres_url());
+            s.session_sqlalchemy = Some(env::postgres_url());
             s.session_sqlalchemy_table = table.clone();
             env.push(("SESSION_SQLALCHEMY_TABLE", table));
-            ("DATABASE_URL", postgres_url())
+            ("DATABASE_URL", env::postgres_url())
         }
     };
     env.push(store_env);

@@ -230,14 +230,14 @@ fn mongodb_settings() -> Settings {
 
 fn postgres_settings() -> Settings {
     let mut s = merging(SessionType::Sqlalchemy);
-    s.session_sqlalchemy = Some(std::env::var("DATABASE_URL_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into()));
+    s.session_sqlalchemy = Some(env::postgres_url());
     s.session_sqlalchemy_table = "lost_updates".into();
     s
 }
 
 fn mysql_settings() -> Settings {
     let mut s = merging(SessionType::Sqlalchemy);
-    s.session_sqlalchemy = Some(std::env::var("DATABASE_URL_MYSQL").unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".into()));
+    s.session_sqlalchemy = Some(env::mysql_url());
     s.session_sqlalchemy_table = "lost_updates".into();
     s
 }

@@ -25,7 +25,7 @@ use crate::codec;
 use crate::expiry::{is_expired, Expiry};
 use crate::map::SessionMap;
 use crate::settings::{FileNameHash, Settings};
-use crate::store::{foreign_revision, Loaded, Revision, SessionStore, StoreError, Touched};
+use crate::store::{Loaded, Revision, SessionStore, StoreError, Touched};
 
 const STORE: &str = "filesystem";
 /// The process-wide locks of [`lock_file`], enough that unrelated sessions rarely share one.
@@ -193,11 +193,8 @@ impl SessionStore for FilesystemStore {
         data: &SessionMap,
         expiry: &Expiry,
     ) -> Result<bool, StoreError> {
-        let Some(old) = revision.as_bytes() else {
-            if revision.is_unsupported() {
-                return self.save(key, data, expiry).await.map(|()| true);
-            }
-            return Err(foreign_revision(STORE, revision));
+        let Some(old) = revision.expected_bytes(STORE)? else {
+            return self.save(key, data, expiry).await.map(|()| true);
         };
         let old = old.to_vec();
         let body = codec::encode_pickle(data)?;

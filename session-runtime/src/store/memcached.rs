@@ -35,7 +35,7 @@ use crate::codec::{self, SerializationFormat};
 use crate::expiry::Expiry;
 use crate::map::SessionMap;
 use crate::settings::{Settings, DEFAULT_STORE_TIMEOUT};
-use crate::store::{foreign_revision, Loaded, Revision, SessionStore, StoreError, Touched};
+use crate::store::{Loaded, Revision, SessionStore, StoreError, Touched};
 
 const STORE: &str = "memcached";
 
@@ -315,11 +315,8 @@ impl SessionStore for MemcachedStore {
         data: &SessionMap,
         expiry: &Expiry,
     ) -> Result<bool, StoreError> {
-        let Some(token) = revision.token() else {
-            if revision.is_unsupported() {
-                return self.save(key, data, expiry).await.map(|()| true);
-            }
-            return Err(foreign_revision(STORE, revision));
+        let Some(token) = revision.expected_token(STORE)? else {
+            return self.save(key, data, expiry).await.map(|()| true);
         };
         let bytes = self.encode(key, data)?;
         let (k, exp) = (key.to_owned(), expiration(expiry));

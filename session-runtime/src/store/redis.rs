@@ -30,7 +30,7 @@ use crate::codec::{self, SerializationFormat};
 use crate::expiry::Expiry;
 use crate::map::SessionMap;
 use crate::settings::{Settings, DEFAULT_STORE_TIMEOUT};
-use crate::store::{foreign_revision, Loaded, Revision, SessionStore, StoreError, Touched};
+use crate::store::{Loaded, Revision, SessionStore, StoreError, Touched};
 
 const STORE: &str = "redis";
 
@@ -264,11 +264,8 @@ impl SessionStore for RedisStore {
         data: &SessionMap,
         expiry: &Expiry,
     ) -> Result<bool, StoreError> {
-        let Some(old) = revision.as_bytes() else {
-            if revision.is_unsupported() {
-                return self.save(key, data, expiry).await.map(|()| true);
-            }
-            return Err(foreign_revision(STORE, revision));
+        let Some(old) = revision.expected_bytes(STORE)? else {
+            return self.save(key, data, expiry).await.map(|()| true);
         };
         let new = codec::encode(data, self.format)?;
         let call = |command: &str, script: &str| {

@@ -62,6 +62,25 @@ impl Revision {
     pub fn is_unsupported(&self) -> bool {
         matches!(self.0, RevisionRepr::Unsupported)
     }
+    /// For a store that compares bytes: what to compare against, `None` for
+    /// [`unsupported`](Self::unsupported) (the write is then a plain save), an error for a
+    /// revision another kind of store made.
+    pub(crate) fn expected_bytes(&self, store: &'static str) -> Result<Option<&[u8]>, StoreError> {
+        match &self.0 {
+            RevisionRepr::Bytes(b) => Ok(Some(b)),
+            RevisionRepr::Unsupported => Ok(None),
+            RevisionRepr::Token(_) => Err(foreign_revision(store, self)),
+        }
+    }
+
+    /// For a store that compares tokens: as [`expected_bytes`](Self::expected_bytes).
+    pub(crate) fn expected_token(&self, store: &'static str) -> Result<Option<u64>, StoreError> {
+        match self.0 {
+            RevisionRepr::Token(t) => Ok(Some(t)),
+            RevisionRepr::Unsupported => Ok(None),
+            RevisionRepr::Bytes(_) => Err(foreign_revision(store, self)),
+        }
+    }
 }
 
 impl fmt::Debug for Revision {

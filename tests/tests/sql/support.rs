@@ -6,11 +6,11 @@ use diesel::{Connection, QueryableByName, RunQueryDsl};
 use session_runtime::{SessionType, Settings};
 
 pub fn pg_url(_test: &str) -> String {
-    std::env::var("DATABASE_URL_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+    crate::common::env::postgres_url()
 }
 
 pub fn mysql_url(_test: &str) -> String {
-    std::env::var("DATABASE_URL_MYSQL").unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".into())
+    crate::common::env::mysql_url()
 }
 
 /// One database file per test, so tests run in parallel without sharing a lock.

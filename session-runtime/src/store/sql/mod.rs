@@ -35,7 +35,7 @@ use crate::codec::{self, SerializationFormat};
 use crate::expiry::{is_expired, Expiry};
 use crate::map::SessionMap;
 use crate::settings::Settings;
-use crate::store::{foreign_revision, Loaded, Revision, SessionStore, StoreError, Touched};
+use crate::store::{Loaded, Revision, SessionStore, StoreError, Touched};
 
 pub use backend::Backend;
 pub use clock::{naive, system_time};
@@ -400,11 +400,8 @@ impl SessionStore for SqlStore {
         data: &SessionMap,
         expiry: &Expiry,
     ) -> Result<bool, StoreError> {
-        let Some(old) = revision.as_bytes() else {
-            if revision.is_unsupported() {
-                return self.save(key, data, expiry).await.map(|()| true);
-            }
-            return Err(foreign_revision(self.inner.backend.name(), revision));
+        let Some(old) = revision.expected_bytes(self.inner.backend.name())? else {
+            return self.save(key, data, expiry).await.map(|()| true);
         };
         let now = ColumnValue::Timestamp(Some(naive(SystemTime::now())));
         let mut binds = vec![
