@@ -74,6 +74,7 @@ impl Revision {
     }
 
     /// For a store that compares tokens: as [`expected_bytes`](Self::expected_bytes).
+    #[cfg(feature = "memcached")]
     pub(crate) fn expected_token(&self, store: &'static str) -> Result<Option<u64>, StoreError> {
         match self.0 {
             RevisionRepr::Token(t) => Ok(Some(t)),
