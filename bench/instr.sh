@@ -77,7 +77,11 @@ for route in incr read; do
     one floor_redis "$route" "$BIN/floor_redis"
     one server "$route" "$BIN/server" --store redis
     one tower_sessions "$route" "$BIN/tower_sessions"
+    one actix_server "$route" "$BIN/actix_server"
+    one actix_session "$route" "$BIN/actix_session"
 done
 one bare none "$BIN/bare"
 one server none "$BIN/server" --store redis
 one tower_sessions none "$BIN/tower_sessions"
+one actix_server none "$BIN/actix_server"
+one actix_session none "$BIN/actix_session"

@@ -66,11 +66,11 @@ for store in stores:
             floor = cell(store, FLOOR[store], route, conns)
             ts = cell(store, "tower_sessions", route, conns)
             bare = cell(store, "bare", route, conns)
-            for server in (FLOOR[store], "server", "tower_sessions", "bare"):
+            for server in (FLOOR[store], "server", "tower_sessions", "actix_server", "actix_session", "bare"):
                 r = cell(store, server, route, conns)
                 if not r:
                     continue
-                name = {"server": "**session-runtime**"}.get(server, server)
+                name = {"server": "**session-runtime**", "actix_server": "**session-runtime on actix-web**"}.get(server, server)
                 fl = f"{r['rps'] / floor['rps']:.2f}" if floor else ""
                 fc = f"{r['cpu'] / floor['cpu']:.2f}" if floor else ""
                 row = f"| /{route} | {conns} | {name} | {r['rps']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['cpu']:.1f} | {fl} | {fc} |"
@@ -97,6 +97,9 @@ for store in stores:
                 verdict(ours["rps"] >= 0.95 * bare["rps"], f"{tag}: req/s {ours['rps'] / bare['rps']:.2f}× bare (≥ 0.95)")
             if route == "none" and store == "redis":
                 verdict(ours["cmds"] < 0.001, f"{tag}: {ours['cmds']:.3f} Redis commands/req (0)")
+            ax, axs = cell(store, "actix_server", route, conns), cell(store, "actix_session", route, conns)
+            if ax and axs:
+                verdict(ax["cpu"] < axs["cpu"], f"{tag}: actix CPU/req {ax['cpu'] / axs['cpu']:.2f}× actix-session (< 1)")
     p("")
 
 instr = [l.split("\t") for l in read("instr.tsv").splitlines() if l.strip()]
@@ -110,10 +113,14 @@ if instr:
         fl = by.get(("floor_redis", route))
         ts = by.get(("tower_sessions", route))
         bare = by.get(("bare", route))
-        label = {"server": "**session-runtime**"}.get(name, name)
+        label = {"server": "**session-runtime**", "actix_server": "**session-runtime on actix-web**"}.get(name, name)
         p(f"| /{route} | {label} | {n} | {per} | {per / fl:.2f} |" if fl else f"| /{route} | {label} | {n} | {per} | |", )
         lines[-1] += (f" {per / ts:.2f} |" if ts else " |") + (f" {per / bare:.2f} |" if bare else " |")
     p("")
+    for route in ("incr", "read", "none"):
+        if ("actix_server", route) in by and ("actix_session", route) in by:
+            r = by[("actix_server", route)] / by[("actix_session", route)]
+            verdict(r < 1, f"redis /{route}: actix instructions/req {r:.2f}× actix-session (< 1)")
     if ("server", "incr") in by and ("floor_redis", "incr") in by:
         r = by[("server", "incr")] / by[("floor_redis", "incr")]
         verdict(r <= 1.15, f"redis /incr: user-space instructions/req {r:.2f}× floor (callgrind; CPU target ≤ 1.15)")

@@ -156,7 +156,7 @@ PY
 # The servers of each store, the floor first; `bare` serves only /none.
 servers_of() {
     case $1 in
-        redis) echo "floor_redis server tower_sessions bare" ;;
+        redis) echo "floor_redis server tower_sessions actix_server actix_session bare" ;;
         filesystem) echo "floor_fs server bare" ;;
         postgres) echo "floor_pg server bare" ;;
     esac

@@ -208,8 +208,9 @@ where
                         if let Some(c) = add.set_cookie {
                             headers.append(SET_COOKIE, c);
                         }
-                        if add.cache_private && !headers.contains_key(CACHE_CONTROL) {
-                            headers.insert(CACHE_CONTROL, HeaderValue::from_static("private"));
+                        if add.cache_private {
+                            // One probe of the map: a handler's own Cache-Control stands.
+                            headers.entry(CACHE_CONTROL).or_insert(HeaderValue::from_static("private"));
                         }
                     }
                     Err(()) => {
