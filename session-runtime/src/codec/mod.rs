@@ -23,9 +23,13 @@ pub enum SerializationFormat {
     Msgpack,
     /// Compact JSON, as `msgspec.json` writes it (bytes as base64 strings).
     Json,
+    /// Pickle protocol 4 of plain values only, as `dill.dumps` writes a session: what Flask
+    /// Unchained 0.9 (Flask-Session 0.3.2) and Flask-Session before 0.6 read.
+    Pickle,
 }
 
 mod pickle_size;
+mod pickle_write;
 
 /// Nesting deeper than this is refused when reading, so hostile data cannot exhaust the stack:
 /// the top-level map is level 0, and no value sits at level `MAX_DEPTH` or below. Writing
@@ -82,6 +86,7 @@ pub fn encode(map: &SessionMap, format: SerializationFormat) -> Result<Vec<u8>, 
         SerializationFormat::Msgpack => encode_msgpack(map),
         SerializationFormat::Json => serde_json::to_vec(&Plain { map, bytes: BytesAs::Base64 })
             .map_err(EncodeError::new),
+        SerializationFormat::Pickle => pickle_write::encode(map),
     }
 }
 
