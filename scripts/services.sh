@@ -32,7 +32,10 @@ UNCHAINED_VENV=${UNCHAINED_VENV:-/opt/flask-unchained-venv}
 UNCHAINED_REQS=("flask-unchained[session,sqlalchemy]==0.9.0" "Flask==2.0.3" "Werkzeug==2.0.3"
                 "Flask-Session==0.3.2" "WTForms==2.3.3" "Flask-WTF==0.15.1" "WTForms-SQLAlchemy==0.2"
                 "SQLAlchemy==1.4.54" "SQLAlchemy-Unchained==0.11.1" "flask-sqlalchemy-unchained==0.7.6"
-                "Flask-SQLAlchemy==2.5.1" "networkx==2.5.1" pytz dill redis psycopg2-binary PyMySQL)
+                "Flask-SQLAlchemy==2.5.1" "networkx==2.5.1" pytz dill redis psycopg2-binary PyMySQL
+                pymemcache)
+# No MongoDB: Flask-Session 0.3.2 calls Collection.update()/remove(), gone in pymongo 4, and
+# pymongo 3.13 refuses servers of wire version > 13 (nx-27017 says 17, as MongoDB >= 6 does).
 # Debian's python3 for venvs and probes: faster than a pyenv shim, and no tie to a user's toolchain.
 PY3=$(command -v /usr/bin/python3 || command -v python3 || true)
 

@@ -2,7 +2,8 @@
 
 Run with the venv of `scripts/services.sh unchained`, from this directory or any other:
 `PORT=5000 SESSION_TYPE=redis python tests/flask_unchained/run.py`. With SESSION_TYPE
-sqlalchemy it makes its tables with `db.create_all()` first, as a fresh app's migration would.
+sqlalchemy it drops its session table and makes it anew with `db.create_all()`, as a fresh
+app's migration would.
 """
 import logging
 import os
@@ -24,5 +25,6 @@ if __name__ == "__main__":
         from flask_unchained.bundles.sqlalchemy import db
 
         with app.app_context():
+            db.drop_all()  # only the session table is in this app's metadata
             db.create_all()
     app.run(host="127.0.0.1", port=int(os.environ["PORT"]))

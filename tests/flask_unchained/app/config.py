@@ -1,8 +1,8 @@
 """Configuration by environment, from the names a Flask Unchained app uses.
 
-SESSION_TYPE (redis, sqlalchemy, memcached, mongodb), SESSION_USE_SIGNER (0/1), SECRET_KEY,
+SESSION_TYPE (redis, sqlalchemy, memcached), SESSION_USE_SIGNER (0/1), SECRET_KEY,
 REDIS_URL, DATABASE_URL (postgres://, mysql://, or a SQLite file path), SESSION_SQLALCHEMY_TABLE,
-MEMCACHED_URL, MONGODB_URL. Everything else keeps the Session Bundle's defaults.
+MEMCACHED_URL. Everything else keeps the Session Bundle's defaults.
 """
 import os
 
@@ -35,10 +35,6 @@ class Config(BundleConfig):
         host, port = os.environ.get("MEMCACHED_URL", "memcache://127.0.0.1:11211").split("//")[-1].split(":")
         # noreply=False: the next request (maybe on the other app) must find what this one stored.
         SESSION_MEMCACHED = Client((host, int(port)), default_noreply=False)
-    elif KIND == "mongodb":
-        import pymongo
-
-        SESSION_MONGODB = pymongo.MongoClient(os.environ.get("MONGODB_URL", "mongodb://127.0.0.1:27017"))
 
 
 class DevConfig(Config):
