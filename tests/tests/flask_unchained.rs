@@ -193,6 +193,87 @@ shared_on!(memcached, "memcached");
 // No MongoDB: Flask-Session 0.3.2's interface calls pymongo 3's Collection.update()/remove(),
 // and pymongo 3.13 refuses today's servers (nx-27017 answers wire version 17, as MongoDB 6 does).
 
+/// The shape of `rust_table` (made by our store) and of `python_table` (made by Flask
+/// Unchained's `db.create_all()`), as SQLAlchemy's inspector reflects them, names normalized.
+fn table_shapes(python_url: &str, rust_table: &str, python_table: &str) -> (Json, Json) {
+    let code = r#"
+import json, os, sys
+url, rust_table, python_table, here = sys.argv[1:5]
+os.environ.update(SESSION_TYPE="sqlalchemy", DATABASE_URL=url, SESSION_SQLALCHEMY_TABLE=python_table)
+sys.path.insert(0, here)
+os.chdir(here)
+import sqlalchemy
+from flask_unchained import AppFactory, DEV
+app = AppFactory().create_app(DEV)
+from flask_unchained.bundles.sqlalchemy import db
+with app.app_context():
+    db.drop_all()
+    db.create_all()
+from app.config import database_uri
+inspector = sqlalchemy.inspect(sqlalchemy.create_engine(database_uri(url)))
+def shape(t):
+    norm = lambda s: s.replace(t, "T") if s else s
+    pk = inspector.get_pk_constraint(t)
+    return {
+        "columns": [[c["name"], str(c["type"]), c["nullable"], norm(str(c.get("default")))] for c in inspector.get_columns(t)],
+        "primary_key": [norm(pk["name"]), pk["constrained_columns"]],
+        "unique": sorted([norm(u["name"]), u["column_names"]] for u in inspector.get_unique_constraints(t)),
+        "indexes": sorted([norm(i["name"]), i["column_names"], bool(i["unique"])] for i in inspector.get_indexes(t)),
+    }
+print(json.dumps([shape(rust_table), shape(python_table)]))
+"#;
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/flask_unchained");
+    let out: Vec<Json> = serde_json::from_str(&run_python(code, &[python_url, rust_table, python_table, dir], b"")).unwrap();
+    (out[0].clone(), out[1].clone())
+}
+
+/// The table our store creates is the one Flask Unchained's `db.create_all()` makes: the same
+/// columns, types, nullability, defaults, constraint names and (no) indexes.
+async fn same_table_as_unchained(kind: &str) {
+    let (python_url, rust_url) = match kind {
+        "postgres" => (env::postgres_url(), env::postgres_url()),
+        "mysql" => (env::mysql_url(), env::mysql_url()),
+        _ => {
+            let path = common::temp_dir("unchained-ddl").join("sessions.db");
+            (path.display().to_string(), format!("sqlite:///{}", path.display()))
+        }
+    };
+    let rust_table = format!("ours_{kind}");
+    let drop_table = r#"
+import sys, sqlalchemy
+sys.path.insert(0, sys.argv[3])
+from app.config import database_uri
+with sqlalchemy.create_engine(database_uri(sys.argv[1])).begin() as c:
+    c.execute(sqlalchemy.text(f"DROP TABLE IF EXISTS {sys.argv[2]}"))
+"#;
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/flask_unchained");
+    run_python(drop_table, &[&python_url, &rust_table, dir], b"");
+    let mut s = Settings::flask_unchained();
+    s.session_type = SessionType::Sqlalchemy;
+    s.session_sqlalchemy = Some(rust_url);
+    s.session_sqlalchemy_table = rust_table.clone();
+    // Connecting creates the missing table.
+    drop(session_runtime::store::sql::SqlStore::connect(&s).await.expect("connect"));
+    let (ours, theirs) = table_shapes(&python_url, &rust_table, &format!("theirs_{kind}"));
+    assert_eq!(ours, theirs, "{kind}: ours, then Flask Unchained's");
+    assert_eq!(theirs["columns"].as_array().unwrap().len(), 6, "{theirs}");
+}
+
+#[tokio::test]
+async fn the_table_we_create_is_flask_unchaineds_on_postgres() {
+    same_table_as_unchained("postgres").await;
+}
+
+#[tokio::test]
+async fn the_table_we_create_is_flask_unchaineds_on_sqlite() {
+    same_table_as_unchained("sqlite").await;
+}
+
+#[tokio::test]
+async fn the_table_we_create_is_flask_unchaineds_on_mariadb() {
+    same_table_as_unchained("mysql").await;
+}
+
 /// The control: with msgpack (the default) beside Flask Unchained, one Python request wipes the
 /// session the Rust side wrote, which is why `share_with = "flask-unchained"` sets pickle.
 #[tokio::test]

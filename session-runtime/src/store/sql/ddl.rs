@@ -18,13 +18,13 @@ pub(crate) fn create_table(schema: &ModelSchema, backend: Backend) -> Vec<String
     let mut indexed: Vec<&Column> = schema.columns.iter().filter(|c| c.indexed).collect();
     indexed.dedup_by(|a, b| a.name == b.name);
     if let Some(pk) = schema.column(&Role::PrimaryKey) {
-        lines.push(format!("CONSTRAINT {} PRIMARY KEY ({})", q(&format!("pk_{bare}")), q(&pk.name)));
+        lines.push(format!("CONSTRAINT {} PRIMARY KEY ({})", pk_name(&format!("pk_{bare}"), backend), q(&pk.name)));
     }
     if let Some(sid) = schema.column(&Role::SessionId) {
         if has_pk {
             lines.push(format!("CONSTRAINT {} UNIQUE ({})", q(&format!("uq_{bare}_{}", sid.name)), q(&sid.name)));
         } else {
-            lines.push(format!("CONSTRAINT {} PRIMARY KEY ({})", q(&format!("pk_{bare}")), q(&sid.name)));
+            lines.push(format!("CONSTRAINT {} PRIMARY KEY ({})", pk_name(&format!("pk_{bare}"), backend), q(&sid.name)));
         }
     }
     let index_name = |c: &Column| q(&format!("ix_{bare}_{}", c.name));
@@ -42,6 +42,18 @@ pub(crate) fn create_table(schema: &ModelSchema, backend: Backend) -> Vec<String
         }
     }
     out
+}
+
+/// The primary key's constraint name. SQLite keeps it only in the table's SQL text, where
+/// SQLAlchemy's reflection (and so Alembic) finds it only unquoted, as SQLAlchemy writes it.
+fn pk_name(name: &str, backend: Backend) -> String {
+    let plain = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if backend == Backend::Sqlite && plain {
+        name.to_owned()
+    } else {
+        backend.quote(name)
+    }
 }
 
 fn column_sql(c: &Column, backend: Backend) -> String {
@@ -110,7 +122,7 @@ mod tests {
         let sqlite = create_table(&s, Backend::Sqlite);
         assert_eq!(sqlite.len(), 1, "no index: Flask Unchained makes none");
         for part in ["\"id\" INTEGER NOT NULL,", "\"data\" BLOB NOT NULL", "\"expiry\" DATETIME NULL",
-                     "\"created_at\" DATETIME NOT NULL DEFAULT (CURRENT_TIMESTAMP)", "CONSTRAINT \"pk_flask_sessions\" PRIMARY KEY (\"id\")"] {
+                     "\"created_at\" DATETIME NOT NULL DEFAULT (CURRENT_TIMESTAMP)", "CONSTRAINT pk_flask_sessions PRIMARY KEY (\"id\")"] {
             assert!(sqlite[0].contains(part), "{part} in {}", sqlite[0]);
         }
         let my = create_table(&s, Backend::Mysql);

@@ -5,6 +5,6 @@ CREATE TABLE IF NOT EXISTS "flask_sessions" (
   "expiry" DATETIME NULL,
   "created_at" DATETIME NOT NULL DEFAULT (CURRENT_TIMESTAMP),
   "updated_at" DATETIME NOT NULL DEFAULT (CURRENT_TIMESTAMP),
-  CONSTRAINT "pk_flask_sessions" PRIMARY KEY ("id"),
+  CONSTRAINT pk_flask_sessions PRIMARY KEY ("id"),
   CONSTRAINT "uq_flask_sessions_session_id" UNIQUE ("session_id")
 );
