@@ -274,6 +274,21 @@ async fn the_table_we_create_is_flask_unchaineds_on_mariadb() {
     same_table_as_unchained("mysql").await;
 }
 
+/// `flask_compat` takes the format from SESSION_SERIALIZATION_FORMAT, like its other Flask names
+/// (no other test here reads that variable, and the Python apps ignore it).
+#[test]
+fn flask_compat_reads_the_serialization_format() {
+    for (name, want) in [("pickle", SerializationFormat::Pickle), ("json", SerializationFormat::Json), ("msgpack", SerializationFormat::Msgpack)] {
+        std::env::set_var("SESSION_SERIALIZATION_FORMAT", name);
+        assert_eq!(flask_compat::settings_from_env().unwrap().session_serialization_format, want);
+    }
+    std::env::set_var("SESSION_SERIALIZATION_FORMAT", "dill");
+    let err = flask_compat::settings_from_env().unwrap_err();
+    std::env::remove_var("SESSION_SERIALIZATION_FORMAT");
+    assert!(err.contains("SESSION_SERIALIZATION_FORMAT"), "{err}");
+    assert_eq!(flask_compat::settings_from_env().unwrap().session_serialization_format, SerializationFormat::Msgpack);
+}
+
 /// The control: with msgpack (the default) beside Flask Unchained, one Python request wipes the
 /// session the Rust side wrote, which is why `share_with = "flask-unchained"` sets pickle.
 #[tokio::test]
