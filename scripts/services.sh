@@ -14,7 +14,7 @@
 # daemons. A dash in NAME maps to an underscore in the function names.
 set -uo pipefail
 
-SERVICES=(redis redis-cluster memcached postgres mariadb mongo flask)
+SERVICES=(redis redis-cluster memcached postgres mariadb mongo flask unchained)
 
 STATE=/var/tmp                                   # logs, pid files, data dirs
 CLUSTER_DIR=$STATE/session-redis-cluster
@@ -25,6 +25,17 @@ NX_REQS=("nx-27017==${NX_VERSION:-0.8.1}" "neosqlite==${NEOSQLITE_VERSION:-1.17.
 FLASK_VENV=${FLASK_VENV:-/opt/flask-session-venv}
 FLASK_REQS=("Flask==3.1.*" "Flask-Session==0.8.0" cachelib msgspec redis pymemcache pymongo
             Flask-SQLAlchemy psycopg2-binary PyMySQL Flask-Login)
+# Flask Unchained 0.9.0 runs only on this pinned set (see README, "Migrating from Flask Unchained"):
+# newer Flask lacks _app_ctx_stack, newer networkx reorders its start-up hooks, newer
+# Flask-Session breaks the Session Bundle's SQL interface.
+UNCHAINED_VENV=${UNCHAINED_VENV:-/opt/flask-unchained-venv}
+UNCHAINED_REQS=("flask-unchained[session,sqlalchemy]==0.9.0" "Flask==2.0.3" "Werkzeug==2.0.3"
+                "Flask-Session==0.3.2" "WTForms==2.3.3" "Flask-WTF==0.15.1" "WTForms-SQLAlchemy==0.2"
+                "SQLAlchemy==1.4.54" "SQLAlchemy-Unchained==0.11.1" "flask-sqlalchemy-unchained==0.7.6"
+                "Flask-SQLAlchemy==2.5.1" "networkx==2.5.1" pytz dill redis psycopg2-binary PyMySQL
+                pymemcache)
+# No MongoDB: Flask-Session 0.3.2 calls Collection.update()/remove(), gone in pymongo 4, and
+# pymongo 3.13 refuses servers of wire version > 13 (nx-27017 says 17, as MongoDB >= 6 does).
 # Debian's python3 for venvs and probes: faster than a pyenv shim, and no tie to a user's toolchain.
 PY3=$(command -v /usr/bin/python3 || command -v python3 || true)
 
@@ -327,6 +338,15 @@ ensure_flask() {
   log "flask: venv ready at $FLASK_VENV"
 }
 env_flask() { echo "FLASK_VENV=$FLASK_VENV"; }
+
+# ------------------------------------------------------------------------------------------------
+# Python venv with Flask Unchained 0.9.0's working set, for tests/flask_unchained (no daemon).
+ensure_unchained() {
+  ensure_venv "$UNCHAINED_VENV" "flask_unchained.bundles.session, flask_session.sessions, dill" "${UNCHAINED_REQS[@]}" \
+    || { fail unchained "cannot install ${UNCHAINED_REQS[*]} into $UNCHAINED_VENV"; return; }
+  log "unchained: venv ready at $UNCHAINED_VENV"
+}
+env_unchained() { echo "UNCHAINED_VENV=$UNCHAINED_VENV"; }
 
 # ------------------------------------------------------------------------------------------------
 # main

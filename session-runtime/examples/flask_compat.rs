@@ -3,8 +3,9 @@
 //!
 //! `GET /set?k=K&v=V[&t=int|float|bytes|json]`, `GET /get?k=K`, `GET /dump`, `GET /clear`,
 //! `GET /flash?m=M[&c=C]`. Settings: SESSION_TYPE (redis, filesystem, memcached, mongodb,
-//! sqlalchemy), SESSION_USE_SIGNER (0/1), SECRET_KEY, REDIS_URL, SESSION_FILE_DIR,
-//! MEMCACHED_URL, MONGODB_URL, DATABASE_URL, PORT.
+//! sqlalchemy), SESSION_USE_SIGNER (0/1), SECRET_KEY, SESSION_SERIALIZATION_FORMAT (msgpack,
+//! json, pickle: `pickle` beside a Flask Unchained 0.9 app), REDIS_URL, SESSION_FILE_DIR,
+//! MEMCACHED_URL, MONGODB_URL, DATABASE_URL, SESSION_SQLALCHEMY_TABLE, PORT.
 
 use std::collections::HashMap;
 
@@ -14,7 +15,7 @@ use axum::{Json, Router};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use serde_json::{json, Value as JsonValue};
-use session_runtime::{SecretKey, Session, SessionError, SessionType, Settings, Value};
+use session_runtime::{SecretKey, SerializationFormat, Session, SessionError, SessionType, Settings, Value};
 
 type Params = Query<HashMap<String, String>>;
 
@@ -37,6 +38,10 @@ pub fn settings_from_env() -> Result<Settings, String> {
     s.session_type = SessionType::from_name(&kind).ok_or(format!("unknown SESSION_TYPE {kind:?}"))?;
     s.session_use_signer = env("SESSION_USE_SIGNER").as_deref() == Some("1");
     s.secret_key = env("SECRET_KEY").map(SecretKey::from);
+    if let Some(format) = env("SESSION_SERIALIZATION_FORMAT") {
+        s.session_serialization_format = SerializationFormat::from_name(&format)
+            .ok_or(format!("unknown SESSION_SERIALIZATION_FORMAT {format:?} (msgpack, json or pickle)"))?;
+    }
     if let Some(url) = env("REDIS_URL") {
         s.session_redis = url;
     }

@@ -152,7 +152,8 @@ pub struct Settings {
     pub session_key_prefix: String,
     /// Random bytes in a session id, 16..=64. Default: 32 (43 characters).
     pub session_id_length: usize,
-    /// How sessions are written. Default: msgpack (the filesystem store always pickles).
+    /// How sessions are written: msgpack, JSON, or pickle (for Flask Unchained 0.9 and
+    /// Flask-Session before 0.6). Default: msgpack (the filesystem store always pickles).
     pub session_serialization_format: SerializationFormat,
     /// Redis URL; several comma-separated node URLs for Redis Cluster;
     /// `redis+sentinel://host:port,host:port/<master name>` for Sentinel.
@@ -206,6 +207,18 @@ pub struct Settings {
     /// cookie and hands it to the next. A response whose handler chose its own `Cache-Control`
     /// keeps it. Default: true.
     pub session_cache_control_private: bool,
+}
+
+impl SerializationFormat {
+    /// Parses the names `session_serialization_format` takes: `"msgpack"`, `"json"`, `"pickle"`.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Some(match name {
+            "msgpack" => SerializationFormat::Msgpack,
+            "json" => SerializationFormat::Json,
+            "pickle" => SerializationFormat::Pickle,
+            _ => return None,
+        })
+    }
 }
 
 /// The default `session_store_timeout`.
@@ -275,6 +288,15 @@ impl fmt::Display for SettingsError {
 impl std::error::Error for SettingsError {}
 
 impl Settings {
+    /// The seed's defaults with what sharing a store with a Flask Unchained 0.9 app needs, the
+    /// run-time twin of `#[session_config(share_with = "flask-unchained")]`: sessions written
+    /// as pickle, the only format it reads (a session it cannot read it saves back empty,
+    /// losing every key). Its key prefix, table (`flask_sessions`, with `created_at` and
+    /// `updated_at`), cookie and signer are the defaults already; its uuid4 ids are accepted.
+    pub fn flask_unchained() -> Self {
+        Settings { session_serialization_format: SerializationFormat::Pickle, ..Settings::default() }
+    }
+
     /// Checks the rules `#[session_config]` enforces at compile time, on run-time values.
     pub fn validate(&self) -> Result<(), SettingsError> {
         let err = |setting, message: &str| Err(SettingsError { setting, message: message.into() });

@@ -29,7 +29,16 @@ pub(crate) enum SameSite {
 pub(crate) enum Format {
     Msgpack,
     Json,
+    Pickle,
 }
+
+/// `share_with = "..."`: an app on the same store whose reader fixes some settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Peer {
+    FlaskUnchained,
+}
+
+pub(crate) const SHARE_WITH: &str = "share_with";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum FileHash {
@@ -73,6 +82,7 @@ pub(crate) struct ConfigAttrs {
     pub(crate) session_max_size: Option<Sp<u64>>,
     pub(crate) session_cache_control_private: Option<Sp<bool>>,
     pub(crate) session_data: Option<Sp<Path>>,
+    pub(crate) share_with: Option<Sp<Peer>>,
     pub(crate) krate: Option<Sp<Path>>,
     /// `secret_key = "..."` was given (and reported).
     pub(crate) secret_key_literal: bool,
@@ -129,9 +139,10 @@ impl ConfigAttrs {
             "session_key_prefix" => self.session_key_prefix = string(cx, k, v),
             "session_id_length" => self.session_id_length = integer(cx, k, v),
             "session_serialization_format" => {
-                self.session_serialization_format = choice(cx, k, v, &["msgpack", "json"], |s| match s {
+                self.session_serialization_format = choice(cx, k, v, &["msgpack", "json", "pickle"], |s| match s {
                     "msgpack" => Some(Format::Msgpack),
                     "json" => Some(Format::Json),
+                    "pickle" => Some(Format::Pickle),
                     _ => None,
                 })
             }
@@ -163,6 +174,10 @@ impl ConfigAttrs {
             "session_cache_control_private" => self.session_cache_control_private = boolean(cx, k, v),
             // session_data = Visitor
             SESSION_DATA => self.session_data = path(cx, k, v),
+            // share_with = "flask-unchained"
+            SHARE_WITH => {
+                self.share_with = choice(cx, k, v, &["flask-unchained"], |s| (s == "flask-unchained").then_some(Peer::FlaskUnchained))
+            }
             // crate = ::my_reexport::session_runtime
             CRATE => self.krate = path(cx, k, v),
             "secret_key" | "secret_key_fallbacks" => {
@@ -171,7 +186,7 @@ impl ConfigAttrs {
                 cx.error_spanned_by(&key, format!("`{key}` is never accepted as a literal in source; declare a field `{key}: {ty}` on the struct and fill it at run time, e.g. from an environment variable"));
             }
             other => {
-                let names = table::setting_names().chain([SESSION_DATA, CRATE]);
+                let names = table::setting_names().chain([SESSION_DATA, SHARE_WITH, CRATE]);
                 cx.error_spanned_by(&key, format!("unknown setting `{other}`{}", suggestion(other, names)));
             }
         }
@@ -236,6 +251,7 @@ impl ConfigAttrs {
             session_max_size,
             session_cache_control_private,
             session_data: _,
+            share_with: _,
             krate: _,
             secret_key_literal: _,
         } = self;

@@ -1,7 +1,7 @@
 //! Rules about values and between settings, each in one `check_*` function.
 
 use super::ast::Config;
-use super::attr::SameSite;
+use super::attr::{Format, SameSite};
 use super::table::{self, Backend};
 use crate::ctxt::Ctxt;
 
@@ -22,6 +22,25 @@ pub(crate) fn check(cx: &Ctxt, cont: &Config<'_>) {
     check_cleanup(cx, cont);
     check_store_timeout(cx, cont);
     check_max_size(cx, cont);
+    check_share_with(cx, cont);
+}
+
+/// `share_with = "flask-unchained"` sets the format to pickle, the only one Flask Unchained 0.9
+/// (Flask-Session 0.3.2, `dill.loads`) reads. Any other format would not just fail there: the
+/// Python side reads an empty session and saves it over the stored one, losing every key.
+fn check_share_with(cx: &Ctxt, cont: &Config<'_>) {
+    if cont.attrs.share_with.is_none() {
+        return;
+    }
+    const WHY: &str = "Flask Unchained 0.9 reads only pickle, and a session it cannot read it saves back empty, losing every key";
+    if let Some(f) = &cont.attrs.session_serialization_format {
+        if f.value != Format::Pickle {
+            cx.error_at(f.span, format!("share_with = \"flask-unchained\" writes pickle: {WHY}; remove `session_serialization_format` (or set it to \"pickle\")"));
+        }
+    }
+    if let Some(field) = cont.field("session_serialization_format") {
+        cx.error_spanned_by(field.ident, format!("share_with = \"flask-unchained\" fixes the format to pickle at compile time: {WHY}; remove the field `session_serialization_format`"));
+    }
 }
 
 /// A setting has one source: a literal in the attribute or a field, never both, or a reader

@@ -190,6 +190,7 @@ fn literal_assignments(attrs: &ConfigAttrs, krate: &TokenStream) -> Vec<TokenStr
         session_max_size,
         session_cache_control_private,
         session_data: _,
+        share_with,
         krate: _,
         secret_key_literal: _,
     } = attrs;
@@ -246,7 +247,12 @@ fn literal_assignments(attrs: &ConfigAttrs, krate: &TokenStream) -> Vec<TokenStr
     emit!(session_serialization_format, |f| match f.value {
         Format::Msgpack => quote!(#krate::SerializationFormat::Msgpack),
         Format::Json => quote!(#krate::SerializationFormat::Json),
+        Format::Pickle => quote!(#krate::SerializationFormat::Pickle),
     });
+    // The preset: Flask Unchained reads only pickle (check.rs refuses any other format with it).
+    if share_with.is_some() && session_serialization_format.is_none() {
+        out.push(quote!(__settings.session_serialization_format = #krate::SerializationFormat::Pickle;));
+    }
     emit!(session_redis, |s| string(s));
     emit!(session_memcached, |s| string(s));
     emit!(session_file_dir, |s| {

@@ -145,7 +145,8 @@ fn check_field(cx: &Ctxt, f: Field) -> Option<ModelColumn> {
             kind,
             nullable,
             option_inner,
-            indexed,
+            // Sweeps of expired sessions go through the expiry column.
+            indexed: indexed || matches!(role, RoleKw::Expiry),
         });
     }
     let from = match (&f.from, &f.default) {

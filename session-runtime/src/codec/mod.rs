@@ -23,10 +23,14 @@ pub enum SerializationFormat {
     Msgpack,
     /// Compact JSON, as `msgspec.json` writes it (bytes as base64 strings).
     Json,
+    /// Pickle protocol 4 of plain values only, as `dill.dumps` writes a session: what Flask
+    /// Unchained 0.9 (Flask-Session 0.3.2) and Flask-Session before 0.6 read.
+    Pickle,
 }
 
 mod bounded;
 mod pickle_size;
+mod pickle_write;
 
 pub(crate) use bounded::Codec;
 
@@ -89,8 +93,9 @@ pub fn encode(map: &SessionMap, format: SerializationFormat) -> Result<Vec<u8>, 
     check_depth(map)?;
     match format {
         SerializationFormat::Msgpack => encode_msgpack(map),
-        SerializationFormat::Json => serde_json::to_vec(&Plain { map, bytes: BytesAs::Base64 })
+        SerializationFormat::Json => serde_json::to_vec(&Plain(map))
             .map_err(EncodeError::new),
+        SerializationFormat::Pickle => pickle_write::encode(map),
     }
 }
 
@@ -102,14 +107,10 @@ pub fn decode(bytes: &[u8]) -> Result<SessionMap, DecodeError> {
         .map_err(|_| DecodeError::new("neither msgpack, JSON nor pickle of a map with string keys"))
 }
 
-/// Pickles `map` (protocol 3, which every Python 3 reads), as cachelib stores sessions.
-///
-/// msgpack timestamps become ISO-8601 strings: pickling a `datetime` would need Python globals.
-/// Integers above `i64::MAX` are refused: the pickle reader cannot read them back.
+/// Pickles `map` as cachelib stores sessions: [`SerializationFormat::Pickle`], the one pickle
+/// writer (protocol 4, plain data only, which every Python 3.4+ reads).
 pub fn encode_pickle(map: &SessionMap) -> Result<Vec<u8>, EncodeError> {
-    check_depth(map)?;
-    serde_pickle::to_vec(&Plain { map, bytes: BytesAs::Bytes }, serde_pickle::SerOptions::new())
-        .map_err(EncodeError::new)
+    encode(map, SerializationFormat::Pickle)
 }
 
 /// Reads a pickled dict of plain values (protocols 0 to 5).
@@ -216,26 +217,17 @@ pub(crate) fn to_value<T: Serialize + ?Sized>(value: &T) -> Result<Value, Encode
     rmpv::decode::read_value(&mut bytes.as_slice()).map_err(EncodeError::new)
 }
 
-/// How [`Plain`] writes msgpack `bin`: JSON has no bytes, so msgspec writes base64 there.
-#[derive(Clone, Copy)]
-enum BytesAs {
-    Base64,
-    Bytes,
-}
+/// Serializes the session map as msgspec's JSON does: bytes as base64 strings (JSON has none),
+/// timestamps as RFC 3339 text.
+struct Plain<'a>(&'a SessionMap);
 
-/// Serializes the session map (or one value) into a serde format other than msgpack.
-struct Plain<'a> {
-    map: &'a SessionMap,
-    bytes: BytesAs,
-}
-
-struct PlainValue<'a>(&'a Value, BytesAs);
+struct PlainValue<'a>(&'a Value);
 
 impl Serialize for Plain<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(self.map.len()))?;
-        for (k, v) in self.map.iter() {
-            m.serialize_entry(k, &PlainValue(v, self.bytes))?;
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in self.0.iter() {
+            m.serialize_entry(k, &PlainValue(v))?;
         }
         m.end()
     }
@@ -243,33 +235,32 @@ impl Serialize for Plain<'_> {
 
 impl Serialize for PlainValue<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let bytes = self.1;
         match self.0 {
             Value::Nil => s.serialize_unit(),
             Value::Boolean(b) => s.serialize_bool(*b),
             Value::Integer(i) => match (i.as_i64(), i.as_u64()) {
                 (Some(n), _) => s.serialize_i64(n),
-                (None, Some(n)) if matches!(bytes, BytesAs::Base64) => s.serialize_u64(n),
-                _ => Err(ser::Error::custom("integers above i64::MAX cannot be pickled and read back")),
+                (None, Some(n)) => s.serialize_u64(n),
+                (None, None) => Err(ser::Error::custom("an integer out of range")),
             },
             Value::F32(f) => s.serialize_f32(*f),
             Value::F64(f) => s.serialize_f64(*f),
             Value::String(st) => match st.as_str() {
                 Some(text) => s.serialize_str(text),
-                None => serialize_bytes(s, st.as_bytes(), bytes),
+                None => s.serialize_str(&STANDARD.encode(st.as_bytes())),
             },
-            Value::Binary(b) => serialize_bytes(s, b, bytes),
+            Value::Binary(b) => s.serialize_str(&STANDARD.encode(b)),
             Value::Array(items) => {
                 let mut seq = s.serialize_seq(Some(items.len()))?;
                 for item in items {
-                    seq.serialize_element(&PlainValue(item, bytes))?;
+                    seq.serialize_element(&PlainValue(item))?;
                 }
                 seq.end()
             }
             Value::Map(entries) => {
                 let mut m = s.serialize_map(Some(entries.len()))?;
                 for (k, v) in entries {
-                    m.serialize_entry(&PlainValue(k, bytes), &PlainValue(v, bytes))?;
+                    m.serialize_entry(&PlainValue(k), &PlainValue(v))?;
                 }
                 m.end()
             }
@@ -281,13 +272,6 @@ impl Serialize for PlainValue<'_> {
                 Err(ser::Error::custom(format_args!("msgpack extension type {tag} has no equivalent")))
             }
         }
-    }
-}
-
-fn serialize_bytes<S: Serializer>(s: S, b: &[u8], how: BytesAs) -> Result<S::Ok, S::Error> {
-    match how {
-        BytesAs::Base64 => s.serialize_str(&STANDARD.encode(b)),
-        BytesAs::Bytes => s.serialize_bytes(b),
     }
 }
 

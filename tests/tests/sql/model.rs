@@ -83,7 +83,8 @@ pub async fn user_sessions_listed_and_revoked(url: &str) {
 pub async fn model_ddl_has_user_index(_url: &str) {
     let pg = UserSession::create_table_sql(Backend::Postgres);
     assert!(pg[0].contains("\"user_id\" VARCHAR(255) NULL"), "{}", pg[0]);
-    assert!(pg[0].contains("\"created_at\" TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP"), "{}", pg[0]);
+    assert!(pg[0].contains("\"created_at\" TIMESTAMP WITHOUT TIME ZONE NOT NULL DEFAULT now()"), "{}", pg[0]);
+    assert!(pg.iter().any(|s| s.contains("\"ix_user_sessions_expiry\"")), "a model keeps its expiry index");
     assert!(pg[0].contains("\"note\" VARCHAR(255) NULL"), "{}", pg[0]);
     assert!(pg.iter().any(|s| s == "CREATE INDEX IF NOT EXISTS \"ix_user_sessions_user_id\" ON \"user_sessions\" (\"user_id\")"));
     let my = UserSession::create_table_sql(Backend::Mysql);

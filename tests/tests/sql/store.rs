@@ -193,9 +193,10 @@ pub async fn flask_session_table(url: &str) {
     raw.drop_table(table).await;
 }
 
-/// MySQL: the `BLOB` data column of Flask-Session's DDL holds 64 KiB. A bigger session is
-/// `TooLarge` before anything is sent (outside strict mode MySQL would store it truncated), and
-/// the stored one stays as it was; the `LONGBLOB` column of the table we create takes it.
+/// MySQL: the `BLOB` data column of Flask-Session's and Flask Unchained's DDL (and so of the table
+/// we create) holds 64 KiB. A bigger session is `TooLarge` before anything is sent (outside
+/// strict mode MySQL would store it truncated), and the stored one stays as it was; a table
+/// migrated to `LONGBLOB` takes it.
 pub async fn mysql_blob_column_limit(url: &str) {
     let table = "t_blob_limit";
     let raw = Raw::new(url);
@@ -220,7 +221,15 @@ pub async fn mysql_blob_column_limit(url: &str) {
     assert_eq!(raw.keys(table).await, ["session:big"], "nothing half-written");
     raw.drop_table(table).await;
 
-    let (store, raw) = fresh(url, "t_longblob").await;
+    let (store, raw) = fresh(url, "t_created_blob").await;
+    assert!(matches!(store.create("session:big", &big, &e).await, Err(session_runtime::StoreError::TooLarge { limit: 65_535, .. })));
+    raw.drop_table("t_created_blob").await;
+
+    raw.drop_table("t_longblob").await;
+    raw.exec("CREATE TABLE t_longblob (id INTEGER NOT NULL AUTO_INCREMENT, session_id VARCHAR(255), data LONGBLOB, \
+              expiry DATETIME, PRIMARY KEY (id), UNIQUE (session_id))")
+        .await;
+    let store = SqlStore::connect(&settings(url, "t_longblob")).await.unwrap();
     assert!(store.create("session:big", &big, &e).await.unwrap());
     assert_eq!(store.load("session:big", None).await.unwrap().unwrap().data, big);
     raw.drop_table("t_longblob").await;

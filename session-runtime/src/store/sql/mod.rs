@@ -147,7 +147,21 @@ impl SqlStore {
         if extras(&SessionMap::new()).len() != filled {
             return Err(StoreError::backend(backend.name(), "the model's extra_values does not match its filled extra columns"));
         }
-        let store = SqlStore {
+        let store = Self::build(pool.clone(), settings, schema, extras);
+        let store = match store.create_table().await? {
+            true => store,
+            false => match store.without_missing_timestamps().await? {
+                Some(schema) => Self::build(pool, settings, schema, extras),
+                None => store,
+            },
+        };
+        store.read_data_limit().await?;
+        Ok(store)
+    }
+
+    fn build(pool: SqlPool, settings: &Settings, schema: ModelSchema, extras: fn(&SessionMap) -> Vec<ColumnValue>) -> Self {
+        let backend = pool.backend();
+        SqlStore {
             inner: Arc::new(Inner {
                 statements: Statements::new(&schema, backend),
                 pool,
@@ -159,10 +173,32 @@ impl SqlStore {
                 timeout: settings.session_store_timeout,
                 data_limit: OnceLock::new(),
             }),
-        };
-        store.create_table().await?;
-        store.read_data_limit().await?;
-        Ok(store)
+        }
+    }
+
+    /// On a table that was already there, the schema without the `created_at`/`updated_at`
+    /// columns it does not have (Flask Unchained's table has both, Flask-Session's own has
+    /// neither); `None` when nothing is missing.
+    async fn without_missing_timestamps(&self) -> Result<Option<ModelSchema>, StoreError> {
+        let (schema_part, table) = self.schema_and_table();
+        let mut schema = self.inner.schema.clone();
+        let mut missing = false;
+        for role in [Role::CreatedAt, Role::UpdatedAt] {
+            let Some(column) = schema.column(&role).map(|c| c.name.clone()) else { continue };
+            let binds = match self.inner.backend {
+                Backend::Sqlite => vec![ColumnValue::Text(Some(table.clone())), ColumnValue::Text(Some(column))],
+                _ => vec![
+                    ColumnValue::Text(schema_part.clone()),
+                    ColumnValue::Text(Some(table.clone())),
+                    ColumnValue::Text(Some(column)),
+                ],
+            };
+            if self.with_pool(move |pool, st| pool.count(&st.column_exists, &binds)).await? == 0 {
+                schema.columns.retain(|c| c.role != role);
+                missing = true;
+            }
+        }
+        Ok(missing.then_some(schema))
     }
 
     /// The database behind the store.

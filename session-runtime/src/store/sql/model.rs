@@ -122,8 +122,10 @@ pub enum ColumnValue {
 }
 
 impl ModelSchema {
-    /// Flask Unchained's default model on `table`: `id` integer primary key, `session_id`
-    /// varchar(255) unique not null, `data` bytes not null, `expiry` timestamp null.
+    /// Flask Unchained's default model on `table`, as its `db.create_all()` makes it: `id`
+    /// integer primary key, `session_id` varchar(255) unique not null, `data` bytes not null,
+    /// `expiry` timestamp null, `created_at` and `updated_at` timestamps not null (default now).
+    /// On an existing table without the last two (Flask-Session's own), the store leaves them out.
     pub fn flask_default(table: impl Into<String>) -> Self {
         let col = |name: &str, role, kind, nullable| Column { name: name.into(), role, kind, nullable, indexed: false };
         ModelSchema {
@@ -133,6 +135,8 @@ impl ModelSchema {
                 col("session_id", Role::SessionId, ColumnKind::Text, false),
                 col("data", Role::Data, ColumnKind::Binary, false),
                 col("expiry", Role::Expiry, ColumnKind::Timestamp, true),
+                col("created_at", Role::CreatedAt, ColumnKind::Timestamp, false),
+                col("updated_at", Role::UpdatedAt, ColumnKind::Timestamp, false),
             ],
         }
     }

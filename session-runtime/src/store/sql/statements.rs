@@ -29,6 +29,9 @@ pub(crate) struct Statements {
     pub(crate) delete_expired: String,
     /// binds: table name as the catalog spells it
     pub(crate) table_exists: String,
+    /// binds: schema (or NULL), table, column; SQLite: table, column. Whether the table has
+    /// the column (`created_at` and `updated_at` are written only where they exist).
+    pub(crate) column_exists: String,
     /// binds: schema (or NULL), table, data column. MySQL only: the most bytes a stored
     /// session can have, the smaller of the data column's type (a `BLOB` holds 64 KiB) and
     /// the largest packet the server takes.
@@ -90,6 +93,15 @@ impl Statements {
                                WHERE table_schema = COALESCE(?, DATABASE()) AND table_name = ?"
                 .to_owned(),
         };
+        let column_exists = match backend {
+            Backend::Postgres => "SELECT COUNT(*) AS n FROM information_schema.columns \
+                                  WHERE table_schema = COALESCE($1, current_schema()) AND table_name = $2 AND column_name = $3"
+                .to_owned(),
+            Backend::Sqlite => "SELECT COUNT(*) AS n FROM pragma_table_info(?) WHERE name = ?".to_owned(),
+            Backend::Mysql => "SELECT COUNT(*) AS n FROM information_schema.columns \
+                               WHERE table_schema = COALESCE(?, DATABASE()) AND table_name = ? AND column_name = ?"
+                .to_owned(),
+        };
         Statements {
             select: format!(
                 "SELECT {sid} AS session_id, {data} AS data, {expiry} AS expiry FROM {table} WHERE {sid} = {}",
@@ -104,6 +116,7 @@ impl Statements {
             delete: format!("DELETE FROM {table} WHERE {sid} = {}", p(1)),
             delete_expired: format!("DELETE FROM {table} WHERE {expiry} <= {}", p(1)),
             table_exists,
+            column_exists,
             data_limit: (backend == Backend::Mysql).then(|| {
                 // 1 KiB of the packet is left for the statement around the data.
                 "SELECT CAST(LEAST(COALESCE((SELECT character_octet_length FROM information_schema.columns \
@@ -143,6 +156,18 @@ mod tests {
     #[test]
     fn writes_per_backend() {
         let mut s = ModelSchema::flask_default("t");
+        let with_timestamps = Statements::new(&s, Backend::Postgres);
+        assert_eq!(
+            with_timestamps.update,
+            "UPDATE \"t\" SET \"data\" = $1, \"expiry\" = $2, \"updated_at\" = $3 WHERE \"session_id\" = $4",
+            "updates move updated_at; created_at is written once, by the insert"
+        );
+        assert!(with_timestamps.insert.contains("\"created_at\", \"updated_at\""), "{}", with_timestamps.insert);
+        assert_eq!(
+            with_timestamps.touch,
+            "UPDATE \"t\" SET \"expiry\" = $1, \"updated_at\" = $2 WHERE \"session_id\" = $3"
+        );
+        s.columns.retain(|c| !matches!(c.role, Role::CreatedAt | Role::UpdatedAt));
         s.columns.push(Column {
             name: "user_id".into(),
             role: Role::Extra { from: Some("_user_id".into()) },

@@ -1,8 +1,10 @@
 CREATE TABLE IF NOT EXISTS "flask_sessions" (
-  "id" INTEGER PRIMARY KEY AUTOINCREMENT,
+  "id" INTEGER NOT NULL,
   "session_id" VARCHAR(255) NOT NULL,
   "data" BLOB NOT NULL,
-  "expiry" TIMESTAMP NULL,
+  "expiry" DATETIME NULL,
+  "created_at" DATETIME NOT NULL DEFAULT (CURRENT_TIMESTAMP),
+  "updated_at" DATETIME NOT NULL DEFAULT (CURRENT_TIMESTAMP),
+  CONSTRAINT pk_flask_sessions PRIMARY KEY ("id"),
   CONSTRAINT "uq_flask_sessions_session_id" UNIQUE ("session_id")
 );
-CREATE INDEX IF NOT EXISTS "ix_flask_sessions_expiry" ON "flask_sessions" ("expiry");

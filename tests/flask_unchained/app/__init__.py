@@ -1,0 +1,5 @@
+from flask_unchained import AppBundle
+
+
+class App(AppBundle):
+    pass
