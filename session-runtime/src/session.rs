@@ -15,7 +15,7 @@ use crate::error::SessionError;
 use crate::expiry::{is_expired, Expiry};
 use crate::id::SessionId;
 use crate::map::{SessionMap, PERMANENT_KEY};
-use crate::settings::{SessionType, Settings};
+use crate::settings::Settings;
 use crate::signer::Signer;
 use crate::store::{DynStore, StoreError, Touched};
 use crate::Value;
@@ -51,8 +51,9 @@ impl Shared {
         key
     }
 
+    /// The store's answer, not `session_type`'s: a layer over any store but `NullStore` writes.
     fn writable(&self) -> bool {
-        self.settings.session_type != SessionType::Null
+        self.store.accepts_writes()
     }
 
     fn fresh_data(&self) -> SessionMap {

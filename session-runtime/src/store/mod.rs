@@ -18,6 +18,7 @@ use crate::expiry::Expiry;
 use crate::map::SessionMap;
 
 pub mod filesystem;
+pub mod memory;
 pub mod null;
 mod revision;
 #[cfg(feature = "memcached")]
@@ -31,6 +32,7 @@ pub mod redis;
 pub mod sql;
 
 pub use filesystem::FilesystemStore;
+pub use memory::MemoryStore;
 pub use null::NullStore;
 pub(crate) use revision::foreign_revision;
 pub use revision::Revision;
@@ -68,8 +70,13 @@ pub enum Touched {
 /// A storage backend for sessions.
 ///
 /// `key` is always `session_key_prefix + id`, with the id's shape already checked. Implement
-/// the five required methods; `touch`, `delete_expired`, `load_for_update` and
-/// `save_if_unchanged` have defaults for stores without those abilities.
+/// the four required methods (`load`, `save`, `create`, `delete`); `touch`, `delete_expired`,
+/// `load_for_update`, `save_if_unchanged` and `accepts_writes` have defaults for stores without
+/// those abilities. A store is `Debug` because the layer's `Debug` output and its log lines show
+/// it: print what identifies it (a URL without its password, a directory), never session data.
+///
+/// The layer asks the store, not the settings, whether sessions can be written, so
+/// `SessionLayer::new(your_store, Settings::default())` stores and reads sessions.
 pub trait SessionStore: fmt::Debug + Send + Sync + 'static {
     /// The entry under `key`, or `None`. When `refresh` is given and the store can move the
     /// TTL in the same round trip, it does and sets [`Loaded::refreshed`].
@@ -112,6 +119,13 @@ pub trait SessionStore: fmt::Debug + Send + Sync + 'static {
     /// Deletes every expired entry, for stores without native expiry; returns how many.
     fn delete_expired(&self) -> impl Future<Output = Result<u64, StoreError>> + Send {
         async { Ok(0) }
+    }
+
+    /// Whether this store takes writes at all. `false` (only [`NullStore`] says so) makes every
+    /// session write a [`SessionError::Unavailable`](crate::SessionError::Unavailable) before it
+    /// reaches the store, and reads see an empty session without asking it. Default: `true`.
+    fn accepts_writes(&self) -> bool {
+        true
     }
 
     /// The entry under `key` (never refreshed) and a [`Revision`] identifying exactly what was
@@ -259,6 +273,7 @@ pub(crate) trait DynStore: fmt::Debug + Send + Sync + 'static {
     fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), StoreError>>;
     fn touch<'a>(&'a self, key: &'a str, expiry: &'a Expiry) -> BoxFuture<'a, Result<Touched, StoreError>>;
     fn delete_expired(&self) -> BoxFuture<'_, Result<u64, StoreError>>;
+    fn accepts_writes(&self) -> bool;
     fn load_for_update<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<(Loaded, Revision)>, StoreError>>;
     fn save_if_unchanged<'a>(
         &'a self,
@@ -288,6 +303,9 @@ impl<S: SessionStore> DynStore for S {
     fn delete_expired(&self) -> BoxFuture<'_, Result<u64, StoreError>> {
         Box::pin(SessionStore::delete_expired(self))
     }
+    fn accepts_writes(&self) -> bool {
+        SessionStore::accepts_writes(self)
+    }
     fn load_for_update<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<(Loaded, Revision)>, StoreError>> {
         Box::pin(SessionStore::load_for_update(self, key))
     }
@@ -300,6 +318,26 @@ impl<S: SessionStore> DynStore for S {
     ) -> BoxFuture<'a, Result<bool, StoreError>> {
         Box::pin(SessionStore::save_if_unchanged(self, key, revision, data, expiry))
     }
+}
+
+/// Which backend `S` is when it is one of the bundled stores that `session_type` chooses;
+/// `None` for any other store (e.g. [`MemoryStore`] or your own), which may read any setting.
+pub(crate) fn bundled_type<S: 'static>() -> Option<SessionType> {
+    use std::any::TypeId;
+    let id = TypeId::of::<S>();
+    let bundled: &[(TypeId, SessionType)] = &[
+        (TypeId::of::<NullStore>(), SessionType::Null),
+        (TypeId::of::<FilesystemStore>(), SessionType::Filesystem),
+        #[cfg(feature = "redis")]
+        (TypeId::of::<RedisStore>(), SessionType::Redis),
+        #[cfg(feature = "memcached")]
+        (TypeId::of::<MemcachedStore>(), SessionType::Memcached),
+        #[cfg(feature = "mongodb")]
+        (TypeId::of::<MongoStore>(), SessionType::Mongodb),
+        #[cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))]
+        (TypeId::of::<sql::SqlStore>(), SessionType::Sqlalchemy),
+    ];
+    bundled.iter().find(|(t, _)| *t == id).map(|&(_, kind)| kind)
 }
 
 /// The store of `settings.session_type`, connected and prepared.
