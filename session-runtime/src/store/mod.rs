@@ -17,6 +17,7 @@ use crate::settings::{SessionType, Settings};
 use crate::expiry::Expiry;
 use crate::map::SessionMap;
 
+mod failure;
 pub mod filesystem;
 pub mod memory;
 pub mod null;
@@ -168,7 +169,10 @@ pub trait SessionStore: fmt::Debug + Send + Sync + 'static {
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum StoreError {
-    /// The backend failed: connection refused or lost, I/O error, a server error.
+    /// The backend failed: connection refused or lost, I/O error, a server error. Its
+    /// `Display` names a connection failure first ("connection refused", "host name not found
+    /// (DNS)", "authentication failed", "TLS failed", "connection lost"), whatever the driver's
+    /// wording.
     Backend {
         /// The store's name, e.g. `"redis"`.
         store: &'static str,
@@ -219,7 +223,10 @@ impl StoreError {
 impl fmt::Display for StoreError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            StoreError::Backend { store, source } => write!(f, "{store} session store failed: {source}"),
+            StoreError::Backend { store, source } => match failure::connection_failure(&**source) {
+                Some(what) => write!(f, "{store} session store failed, {what}: {source}"),
+                None => write!(f, "{store} session store failed: {source}"),
+            },
             StoreError::Timeout { store, after } => {
                 write!(f, "{store} session store did not answer within {after:?}")
             }
