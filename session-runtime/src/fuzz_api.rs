@@ -17,7 +17,8 @@ pub fn read_cookie(header: &[u8], signed: bool) -> Option<String> {
 
 /// Parses a filesystem session file (header and pickle); true when it is a session.
 pub fn read_session_file(bytes: &[u8]) -> bool {
-    crate::store::filesystem::parse_file(bytes).is_ok()
+    let codec = crate::codec::Codec::from_settings(&Settings::default());
+    crate::store::filesystem::parse_file(&codec, bytes).is_ok()
 }
 
 /// Plants `bytes` verbatim under `key` in a [`MemoryStore`](crate::store::MemoryStore), for the

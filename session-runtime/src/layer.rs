@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use http::header::{SET_COOKIE, VARY};
+use http::header::{CACHE_CONTROL, SET_COOKIE, VARY};
 use http::{HeaderValue, Request, Response, StatusCode};
 use tower_layer::Layer;
 use tower_service::Service;
@@ -191,6 +191,7 @@ where
         let shared = &self.layer.shared;
         let cookie = crate::cookie::read(req.headers(), &shared.settings, shared.signer.as_ref());
         let session = Session::new(Arc::clone(shared), cookie.id);
+        let private_cache = shared.settings.session_cache_control_private;
         req.extensions_mut().insert(session.clone());
         self.layer.count_request();
 
@@ -207,7 +208,12 @@ where
                             res.headers_mut().append(VARY, HeaderValue::from_static("Cookie"));
                         }
                         if let Some(c) = done.set_cookie {
-                            res.headers_mut().append(SET_COOKIE, c);
+                            let headers = res.headers_mut();
+                            headers.append(SET_COOKIE, c);
+                            // A shared cache must never hand one user's session cookie to the next.
+                            if private_cache && !headers.contains_key(CACHE_CONTROL) {
+                                headers.insert(CACHE_CONTROL, HeaderValue::from_static("private"));
+                            }
                         }
                     }
                     Err(e) => {

@@ -68,7 +68,7 @@ pub use layer::{ResponseFuture, SessionLayer, SessionService};
 pub use map::{SessionMap, PERMANENT_KEY};
 pub use rmpv::Value;
 pub use session::Session;
-pub use settings::{FileNameHash, SameSite, SecretKey, SessionType, Settings, SettingsError, DEFAULT_STORE_TIMEOUT};
+pub use settings::{FileNameHash, SameSite, SecretKey, SessionType, Settings, SettingsError, DEFAULT_MAX_SESSION_SIZE, DEFAULT_STORE_TIMEOUT};
 pub use signer::Signer;
 pub use store::{SessionStore, StoreError};
 

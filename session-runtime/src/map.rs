@@ -1,5 +1,6 @@
 //! The session's data: string keys to msgpack-model values, in insertion order.
 
+use indexmap::IndexMap;
 use rmpv::Value;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -14,9 +15,13 @@ pub const PERMANENT_KEY: &str = "_permanent";
 /// Values use the msgpack data model ([`rmpv::Value`]), which holds everything Flask-Session can
 /// write: bytes, nested lists and maps (with non-string keys), floats and msgpack timestamps. A
 /// value this crate did not write is kept as it was read and written back unchanged.
+///
+/// Lookups and inserts take constant time, so reading a hostile session of many keys costs time
+/// in proportion to its size, never its square. Two maps are equal when they hold the same keys
+/// and values, in any order.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SessionMap {
-    entries: Vec<(String, Value)>,
+    entries: IndexMap<String, Value>,
 }
 
 impl SessionMap {
@@ -27,30 +32,22 @@ impl SessionMap {
 
     /// The value under `key`.
     pub fn get(&self, key: &str) -> Option<&Value> {
-        self.entries.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+        self.entries.get(key)
     }
 
     /// Sets `key` to `value`, keeping the key's place if it exists. Returns the old value.
     pub fn insert(&mut self, key: impl Into<String>, value: Value) -> Option<Value> {
-        let key = key.into();
-        match self.entries.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, slot)) => Some(std::mem::replace(slot, value)),
-            None => {
-                self.entries.push((key, value));
-                None
-            }
-        }
+        self.entries.insert(key.into(), value)
     }
 
-    /// Removes `key`, returning its value.
+    /// Removes `key`, returning its value; the other keys keep their order.
     pub fn remove(&mut self, key: &str) -> Option<Value> {
-        let at = self.entries.iter().position(|(k, _)| k == key)?;
-        Some(self.entries.remove(at).1)
+        self.entries.shift_remove(key)
     }
 
     /// Removes every key but `_permanent`, as Flask's `session.clear()` does.
     pub fn clear(&mut self) {
-        self.entries.retain(|(k, _)| k == PERMANENT_KEY);
+        self.entries.retain(|k, _| k == PERMANENT_KEY);
     }
 
     /// Removes every key, `_permanent` included.
@@ -61,7 +58,7 @@ impl SessionMap {
     /// True when the map holds nothing but (at most) `_permanent`: Flask never stores such a
     /// session.
     pub fn is_empty_session(&self) -> bool {
-        self.entries.iter().all(|(k, _)| k == PERMANENT_KEY)
+        self.entries.keys().all(|k| k == PERMANENT_KEY)
     }
 
     /// Number of keys, `_permanent` included.
@@ -86,7 +83,7 @@ impl SessionMap {
 
     /// The keys in order.
     pub fn keys(&self) -> impl Iterator<Item = &str> {
-        self.entries.iter().map(|(k, _)| k.as_str())
+        self.entries.keys().map(String::as_str)
     }
 
     /// The value under `key` as a `T`.
@@ -113,11 +110,7 @@ impl SessionMap {
 
 impl FromIterator<(String, Value)> for SessionMap {
     fn from_iter<I: IntoIterator<Item = (String, Value)>>(iter: I) -> Self {
-        let mut map = SessionMap::new();
-        for (k, v) in iter {
-            map.insert(k, v);
-        }
-        map
+        SessionMap { entries: iter.into_iter().collect() }
     }
 }
 
@@ -151,5 +144,17 @@ mod tests {
         assert_eq!(m.get_as::<u8>("a").unwrap(), Some(4));
         assert_eq!(m.remove("a"), Some(Value::from(4)));
         assert_eq!(m.get("a"), None);
+    }
+
+    #[test]
+    fn many_keys_in_linear_time() {
+        // 200,000 distinct keys: quadratic insertion would take minutes, this takes milliseconds.
+        let m: SessionMap = (0..200_000).map(|i| (format!("k{i}"), Value::from(i))).collect();
+        assert_eq!(m.len(), 200_000);
+        assert_eq!(m.get("k199999"), Some(&Value::from(199_999)));
+        // A key repeated keeps its first place and its last value, as a Python dict does.
+        let m: SessionMap = [("a", 1), ("b", 2), ("a", 3)].into_iter().map(|(k, v)| (k.to_owned(), Value::from(v))).collect();
+        assert_eq!(m.keys().collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!(m.get("a"), Some(&Value::from(3)));
     }
 }

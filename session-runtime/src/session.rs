@@ -356,24 +356,33 @@ impl Session {
         let expiry = Expiry::after(settings.permanent_session_lifetime);
         let permanent = st.data.is_permanent();
         let st = &mut *st;
-        match (&st.id, st.modified) {
+        // A loaded session is only ever rewritten in place: when its entry is gone, destroyed
+        // by a concurrent request (a logout) or expired, it stays gone and no cookie goes out.
+        let still_there = match (&st.id, st.modified) {
             (Some(id), true) if settings.session_merge_on_save && !st.ops.is_empty() => {
-                if !merge_save(shared, &shared.key(id), st, &expiry).await? {
-                    // Destroyed by a concurrent request (a logout, say): do not bring it back.
-                    return Ok(out);
-                }
+                merge_save(shared, &shared.key(id), st, &expiry).await?
             }
             (Some(id), true) => shared.store.save(&shared.key(id), &st.data, &expiry).await?,
-            (None, _) => st.id = Some(create(shared, &st.data, &expiry).await?),
+            (None, _) => {
+                st.id = Some(create(shared, &st.data, &expiry).await?);
+                true
+            }
             (Some(id), false) if settings.session_refresh_each_request => {
-                if !st.refreshed {
+                st.refreshed || {
                     let key = shared.key(id);
-                    if shared.store.touch(&key, &expiry).await? != Touched::Refreshed {
-                        shared.store.save(&key, &st.data, &expiry).await?;
+                    match shared.store.touch(&key, &expiry).await? {
+                        Touched::Refreshed => true,
+                        Touched::Missing => false,
+                        Touched::Unsupported => shared.store.save(&key, &st.data, &expiry).await?,
                     }
                 }
             }
             (Some(_), false) => return Ok(out),
+        };
+        if !still_there {
+            tracing::debug!("the session was deleted while this request ran; it stays deleted");
+            st.id = None;
+            return Ok(out);
         }
         if st.modified || permanent {
             let id = st.id.as_ref().expect("an id was assigned above");
@@ -398,7 +407,7 @@ async fn merge_save(shared: &Shared, key: &str, st: &mut State, expiry: &Expiry)
             Ok(Some((current, revision))) if !is_expired(current.expires_at, SystemTime::now()) => (current, revision),
             Ok(_) => return Ok(false),
             // Nothing readable to merge onto: overwrite it, as a save without merging would.
-            Err(StoreError::Decode(_)) => return shared.store.save(key, &st.data, expiry).await.map(|()| true),
+            Err(StoreError::Decode(_)) => return shared.store.save(key, &st.data, expiry).await,
             Err(e) => return Err(e),
         };
         let merged = st.replay_onto(current.data);

@@ -204,10 +204,27 @@ pub struct Settings {
     /// stalled or overloaded server costs a request at most this long (SQL retries included).
     /// Default: 2 s, far above a healthy round trip. Not used by the null and filesystem stores.
     pub session_store_timeout: Duration,
+    /// The most bytes a stored session may have, serialized. A handler's session over it fails
+    /// that request with [`StoreError::TooLarge`](crate::StoreError::TooLarge) (a 500; the
+    /// stored session stays as it was); a stored value over it, planted or written by another
+    /// app, reads as unreadable (a fresh session and a warning), so it is never decoded.
+    /// Default: 1 MiB (memcached's default item size; Flask sessions are far smaller).
+    pub session_max_size: usize,
+    /// When the layer sets a session cookie on a response that has no `Cache-Control`, add
+    /// `Cache-Control: private`, so a shared cache (a CDN, a proxy) never stores one user's
+    /// cookie and hands it to the next. A response whose handler chose its own `Cache-Control`
+    /// keeps it. Default: true.
+    pub session_cache_control_private: bool,
 }
 
 /// The default `session_store_timeout`.
 pub const DEFAULT_STORE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The default `session_max_size`: 1 MiB.
+pub const DEFAULT_MAX_SESSION_SIZE: usize = 1 << 20;
+
+/// The smallest `session_max_size` (`#[session_config]` has the same bound).
+const MIN_MAX_SESSION_SIZE: usize = 1024;
 
 impl Default for Settings {
     fn default() -> Self {
@@ -242,6 +259,8 @@ impl Default for Settings {
             session_cleanup_n_requests: None,
             session_merge_on_save: false,
             session_store_timeout: DEFAULT_STORE_TIMEOUT,
+            session_max_size: DEFAULT_MAX_SESSION_SIZE,
+            session_cache_control_private: true,
         }
     }
 }
@@ -319,14 +338,15 @@ impl Settings {
         if self.session_cookie_samesite == Some(SameSite::None) && !self.session_cookie_secure {
             return err("session_cookie_samesite", "browsers drop `SameSite=None` cookies that are not `Secure`; set session_cookie_secure = true");
         }
-        if name.starts_with("__Host-")
+        // Browsers match the prefixes without regard to case.
+        if starts_with_ignore_case(name, "__Host-")
             && (!self.session_cookie_secure
                 || self.session_cookie_domain.is_some()
                 || self.session_cookie_path.as_deref().is_some_and(|p| p != "/"))
         {
             return err("session_cookie_name", "a `__Host-` cookie needs session_cookie_secure = true, no domain and path \"/\"");
         }
-        if name.starts_with("__Secure-") && !self.session_cookie_secure {
+        if starts_with_ignore_case(name, "__Secure-") && !self.session_cookie_secure {
             return err("session_cookie_name", "a `__Secure-` cookie needs session_cookie_secure = true");
         }
         if self.permanent_session_lifetime.as_secs() == 0 {
@@ -334,6 +354,12 @@ impl Settings {
         }
         if self.session_use_signer && self.secret_key.as_ref().is_none_or(|k| k.bytes().is_empty()) {
             return err("secret_key", "session_use_signer = true needs a non-empty secret_key");
+        }
+        if self.secret_key_fallbacks.iter().any(|k| k.bytes().is_empty()) {
+            return err("secret_key_fallbacks", "an empty key signs cookies anyone can forge; remove it from the fallbacks");
+        }
+        if self.session_max_size < MIN_MAX_SESSION_SIZE {
+            return err("session_max_size", "give at least 1024 bytes, e.g. 1048576 (1 MiB, the default); below that almost every session is refused");
         }
         if !ID_LENGTH_RANGE.contains(&self.session_id_length) {
             return err("session_id_length", "give between 16 and 64 bytes of entropy (32 is Flask's default)");
@@ -376,6 +402,10 @@ impl Settings {
     }
 }
 
+fn starts_with_ignore_case(name: &str, prefix: &str) -> bool {
+    name.get(..prefix.len()).is_some_and(|head| head.eq_ignore_ascii_case(prefix))
+}
+
 /// RFC 6265 token characters.
 fn is_cookie_name_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
@@ -400,6 +430,8 @@ mod tests {
         assert_eq!(s.session_file_mode, 0o600);
         assert_eq!(s.session_sqlalchemy_table, "flask_sessions");
         assert_eq!(s.session_store_timeout, Duration::from_secs(2));
+        assert_eq!(s.session_max_size, 1 << 20);
+        assert!(s.session_cache_control_private);
         assert_eq!((s.session_mongodb_db.as_str(), s.session_mongodb_collect.as_str()), ("flask_session", "sessions"));
         assert!(s.validate().is_ok());
     }
@@ -422,6 +454,10 @@ mod tests {
         check(|s| s.session_file_mode = 0o1600, "session_file_mode");
         check(|s| s.permanent_session_lifetime = Duration::ZERO, "permanent_session_lifetime");
         check(|s| s.session_store_timeout = Duration::ZERO, "session_store_timeout");
+        check(|s| s.session_cookie_name = "__host-id".into(), "session_cookie_name");
+        check(|s| s.session_cookie_name = "__SECURE-id".into(), "session_cookie_name");
+        check(|s| s.secret_key_fallbacks = vec![SecretKey::from("old"), SecretKey::from("")], "secret_key_fallbacks");
+        check(|s| s.session_max_size = 1023, "session_max_size");
     }
 
     #[test]

@@ -37,10 +37,13 @@ impl SessionStore for MemoryStore {
         Ok(Some(Loaded { data, expires_at: Some(expires_at), refreshed: refresh.is_some() }))
     }
 
-    async fn save(&self, key: &str, data: &SessionMap, expiry: &Expiry) -> Result<(), StoreError> {
+    async fn save(&self, key: &str, data: &SessionMap, expiry: &Expiry) -> Result<bool, StoreError> {
         let bytes = codec::encode(data, SerializationFormat::Msgpack)?;
+        if self.live(key).is_none() {
+            return Ok(false);
+        }
         self.entries.lock().unwrap().insert(key.into(), (bytes, expiry.at()));
-        Ok(())
+        Ok(true)
     }
 
     async fn create(&self, key: &str, data: &SessionMap, expiry: &Expiry) -> Result<bool, StoreError> {

@@ -75,7 +75,7 @@ async fn a_read_only_directory_is_a_clear_error_and_loses_nothing() {
     assert_eq!(b.get(format!("{base}/none")).send().await.unwrap().status(), 200, "the app lives on");
     // The error says what and where.
     let store = FilesystemStore::new(&fs.dir).expect("an existing read-only directory opens");
-    let err = store.save("session:probe", &sample(1), &Expiry::after(std::time::Duration::from_secs(60))).await.unwrap_err();
+    let err = store.create("session:probe", &sample(1), &Expiry::after(std::time::Duration::from_secs(60))).await.unwrap_err();
     let msg = err.to_string();
     assert!(msg.contains("Read-only file system") && msg.contains(&fs.dir.display().to_string()), "{msg}");
 
@@ -105,7 +105,7 @@ async fn a_full_directory_is_a_clear_error_and_leaves_no_half_written_file() {
 
     assert_eq!(b.get(format!("{base}/incr")).send().await.unwrap().status(), 500);
     let store = FilesystemStore::new(&fs.dir).unwrap();
-    let err = store.save("session:probe", &sample(1), &Expiry::after(std::time::Duration::from_secs(60))).await.unwrap_err();
+    let err = store.create("session:probe", &sample(1), &Expiry::after(std::time::Duration::from_secs(60))).await.unwrap_err();
     let msg = err.to_string();
     assert!(msg.contains("No space left on device") && msg.contains(&fs.dir.display().to_string()), "{msg}");
     assert_eq!(leftovers(&fs.dir), Vec::<String>::new(), "failed writes remove their temp files");

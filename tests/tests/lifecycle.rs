@@ -332,3 +332,32 @@ async fn an_unusable_session_directory_is_a_clear_error_then_recovers() {
     std::fs::create_dir(&dir).unwrap();
     assert_eq!(text(&b, &format!("{base}/incr")).await, "1");
 }
+
+/// A response that sets the session cookie is `Cache-Control: private` unless the handler chose
+/// its own, so a shared cache never stores one user's cookie for the next; the setting turns
+/// it off.
+#[tokio::test]
+async fn a_response_setting_the_cookie_is_private_to_caches() {
+    use axum::routing::get;
+    let dir = common::temp_dir("cache-control");
+    let own = |session: session_runtime::Session| async move {
+        session.insert("visits", &1u64).await?;
+        Ok::<_, session_runtime::SessionError>(([("cache-control", "no-store")], "own"))
+    };
+    let layer = settings(&dir).into_layer().await.unwrap();
+    let base = common::http::serve(common::http::routes().route("/own", get(own)).layer(layer)).await;
+    let res = bare().get(format!("{base}/incr")).send().await.unwrap();
+    assert!(set_cookie(&res).is_some());
+    assert_eq!(res.headers()["cache-control"], "private");
+    let res = bare().get(format!("{base}/own")).send().await.unwrap();
+    assert!(set_cookie(&res).is_some());
+    assert_eq!(res.headers().get_all("cache-control").iter().collect::<Vec<_>>(), ["no-store"], "the handler's choice stands");
+    let res = bare().get(format!("{base}/none")).send().await.unwrap();
+    assert!(res.headers().get("cache-control").is_none(), "no cookie, nothing added");
+
+    let mut off = settings(&dir);
+    off.session_cache_control_private = false;
+    let res = bare().get(format!("{}/incr", app(off).await)).send().await.unwrap();
+    assert!(set_cookie(&res).is_some());
+    assert!(res.headers().get("cache-control").is_none(), "turned off");
+}

@@ -67,7 +67,7 @@ impl<S: SessionStore> SessionStore for Gate<S> {
     async fn load(&self, key: &str, refresh: Option<&Expiry>) -> Result<Option<Loaded>, StoreError> {
         self.inner.load(key, refresh).await
     }
-    async fn save(&self, key: &str, data: &SessionMap, expiry: &Expiry) -> Result<(), StoreError> {
+    async fn save(&self, key: &str, data: &SessionMap, expiry: &Expiry) -> Result<bool, StoreError> {
         self.inner.save(key, data, expiry).await
     }
     async fn create(&self, key: &str, data: &SessionMap, expiry: &Expiry) -> Result<bool, StoreError> {
@@ -112,7 +112,7 @@ impl<S: SessionStore> SessionStore for NoCompareAndSet<S> {
     async fn load(&self, key: &str, refresh: Option<&Expiry>) -> Result<Option<Loaded>, StoreError> {
         self.0.load(key, refresh).await
     }
-    async fn save(&self, key: &str, data: &SessionMap, expiry: &Expiry) -> Result<(), StoreError> {
+    async fn save(&self, key: &str, data: &SessionMap, expiry: &Expiry) -> Result<bool, StoreError> {
         self.0.save(key, data, expiry).await
     }
     async fn create(&self, key: &str, data: &SessionMap, expiry: &Expiry) -> Result<bool, StoreError> {
@@ -138,7 +138,7 @@ impl<S: SessionStore> SessionStore for AlwaysChanged<S> {
     async fn load(&self, key: &str, refresh: Option<&Expiry>) -> Result<Option<Loaded>, StoreError> {
         self.inner.load(key, refresh).await
     }
-    async fn save(&self, key: &str, data: &SessionMap, expiry: &Expiry) -> Result<(), StoreError> {
+    async fn save(&self, key: &str, data: &SessionMap, expiry: &Expiry) -> Result<bool, StoreError> {
         self.inner.save(key, data, expiry).await
     }
     async fn create(&self, key: &str, data: &SessionMap, expiry: &Expiry) -> Result<bool, StoreError> {

@@ -126,14 +126,14 @@ async fn entry_is_flask_sessions() {
     // The default 31 days is over memcached's 30-day relative limit: sent as a Unix time, the
     // server still counts down from 31 days (pymemcache observed: `t2678401`). memcached's own
     // clock ticks once a second and lags on a busy machine, so `t` may read a little over.
-    store.save(&k, &sample(42), &Expiry::after(Duration::from_secs(2_678_400))).await.unwrap();
+    assert!(store.create(&k, &sample(42), &Expiry::after(Duration::from_secs(2_678_400))).await.unwrap());
     let item = text.mg(&k).expect("stored under prefix + sid");
     assert_eq!(item.value, unhex(ALICE), "msgspec's bytes");
     assert_eq!(item.flags, 0, "flags 0, as Python clients store bytes");
     assert!((2_678_395..=2_678_405).contains(&item.ttl), "31 days as an absolute time: t{}", item.ttl);
 
     // Exactly 30 days is still relative.
-    store.save(&k, &sample(42), &Expiry::after(Duration::from_secs(2_592_000))).await.unwrap();
+    assert!(store.save(&k, &sample(42), &Expiry::after(Duration::from_secs(2_592_000))).await.unwrap());
     let ttl = text.mg(&k).unwrap().ttl;
     assert!((2_591_995..=2_592_000).contains(&ttl), "30 days relative: t{ttl}");
 
@@ -164,7 +164,7 @@ async fn over_the_item_limit_is_refused_and_the_old_session_stays() {
     let text = Text::new(&env::memcached_url());
     assert_eq!(store.item_limit(), DEFAULT_ITEM_LIMIT, "read from `stats settings` (memcached -I 1m)");
     let k = key();
-    store.save(&k, &sample(1), &Expiry::after(Duration::from_secs(600))).await.unwrap();
+    assert!(store.create(&k, &sample(1), &Expiry::after(Duration::from_secs(600))).await.unwrap());
     let before = text.mg(&k).unwrap().value;
 
     let mut big = sample(2);
@@ -188,7 +188,7 @@ async fn over_the_item_limit_is_refused_and_the_old_session_stays() {
     // "blob" key (5 bytes) + bin32 header (5 bytes) + payload.
     edge.insert("blob", Value::Binary(vec![1; allowed - base - 10]));
     assert_eq!(codec::encode(&edge, SerializationFormat::Msgpack).unwrap().len(), allowed);
-    store.save(&k, &edge, &Expiry::after(Duration::from_secs(600))).await.expect("a session at the limit is stored");
+    assert!(store.save(&k, &edge, &Expiry::after(Duration::from_secs(600))).await.expect("a session at the limit is stored"));
     assert_eq!(store.load(&k, None).await.unwrap().unwrap().data, edge);
     store.delete(&k).await.unwrap();
 }
@@ -210,7 +210,7 @@ async fn several_servers_spread_as_python_memcached() {
     let mut per_server = [0; 2];
     for _ in 0..20 {
         let k = key();
-        store.save(&k, &sample(1), &Expiry::after(Duration::from_secs(60))).await.unwrap();
+        assert!(store.create(&k, &sample(1), &Expiry::after(Duration::from_secs(60))).await.unwrap());
         let want = python_server_index(&k, 2);
         assert!(texts[want].mg(&k).is_some(), "{k} is on server {want}, as python-memcached puts it");
         assert!(texts[1 - want].mg(&k).is_none(), "and only there");

@@ -100,7 +100,7 @@ const LIFETIME: Duration = Duration::from_secs(2_678_400);
 
 async fn flask_layout(store: RedisStore, raw: RawRedis) {
     let k = key();
-    store.save(&k, &sample(42), &Expiry::after(LIFETIME)).await.expect("save");
+    assert!(store.create(&k, &sample(42), &Expiry::after(LIFETIME)).await.expect("create"));
     assert_eq!(raw.get(&k).await.expect("stored under prefix + sid"), unhex(ALICE), "msgspec's bytes");
     let ttl = raw.ttl(&k).await;
     assert!((2_678_398..=2_678_400).contains(&ttl), "SET EX 2678400 gives TTL {ttl}");
@@ -140,7 +140,7 @@ async fn cluster_spreads_sessions_over_the_masters() {
     let store = cluster().await;
     let keys: Vec<String> = (0..30).map(|_| key()).collect();
     for k in &keys {
-        store.save(k, &sample(1), &Expiry::after(LIFETIME)).await.expect("save");
+        assert!(store.create(k, &sample(1), &Expiry::after(LIFETIME)).await.expect("create"));
     }
     // Asked directly, each master has the keys of its slots and answers MOVED for the others.
     let mut per_node = Vec::new();
@@ -166,7 +166,7 @@ async fn json_format_and_foreign_writers() {
     let store = RedisStore::connect(&s).await.expect("connect");
     let raw = RawRedis::single().await;
     let k = key();
-    store.save(&k, &sample(42), &Expiry::after(LIFETIME)).await.unwrap();
+    assert!(store.create(&k, &sample(42), &Expiry::after(LIFETIME)).await.unwrap());
     assert_eq!(raw.get(&k).await.unwrap(), br#"{"_permanent":true,"name":"alice","n":42}"#);
 
     // Whatever Flask-Session 0.8 wrote (msgpack, JSON, or pickle from 0.6) loads.
@@ -254,7 +254,7 @@ async fn sentinel_finds_the_master_and_follows_a_failover() {
     let store = RedisStore::connect(&common::with_store_timeout(settings(&url), timeout)).await.expect("connect through the sentinel");
     assert!(format!("{store:?}").contains("sentinel"));
     let k = key();
-    store.save(&k, &sample(1), &Expiry::after(LIFETIME)).await.expect("save on the master");
+    assert!(store.create(&k, &sample(1), &Expiry::after(LIFETIME)).await.expect("create on the master"));
     let raw: Option<Vec<u8>> = {
         let mut c = redis::Client::open(format!("redis://127.0.0.1:{mport}")).unwrap().get_multiplexed_async_connection().await.unwrap();
         // Make sure the replica has it before the master dies.
@@ -282,7 +282,7 @@ async fn sentinel_finds_the_master_and_follows_a_failover() {
     };
     eprintln!("sentinel failover followed {recovered:?} after the master died");
     // The new master takes writes (not READONLY).
-    store.save(&k, &sample(2), &Expiry::after(LIFETIME)).await.expect("save on the promoted replica");
+    assert!(store.save(&k, &sample(2), &Expiry::after(LIFETIME)).await.expect("save on the promoted replica"));
     assert_eq!(store.load(&k, None).await.unwrap().unwrap().data, sample(2));
     let _ = std::fs::remove_file(conf);
 }

@@ -72,6 +72,8 @@ pub(crate) struct ConfigAttrs {
     /// In milliseconds.
     /// Milliseconds.
     pub(crate) session_store_timeout: Option<Sp<u64>>,
+    pub(crate) session_max_size: Option<Sp<u64>>,
+    pub(crate) session_cache_control_private: Option<Sp<bool>>,
     pub(crate) session_data: Option<Sp<Path>>,
     pub(crate) krate: Option<Sp<Path>>,
     /// `secret_key = "..."` was given (and reported).
@@ -160,6 +162,8 @@ impl ConfigAttrs {
             "session_merge_on_save" => self.session_merge_on_save = boolean(cx, k, v),
             // session_store_timeout = "500ms" | "2s" | 2
             "session_store_timeout" => self.session_store_timeout = duration(cx, k, v),
+            "session_max_size" => self.session_max_size = integer(cx, k, v),
+            "session_cache_control_private" => self.session_cache_control_private = boolean(cx, k, v),
             // session_data = Visitor
             SESSION_DATA => self.session_data = path(cx, k, v),
             // crate = ::my_reexport::session_runtime
@@ -232,6 +236,8 @@ impl ConfigAttrs {
             session_cleanup_n_requests,
             session_merge_on_save,
             session_store_timeout,
+            session_max_size,
+            session_cache_control_private,
             session_data: _,
             krate: _,
             secret_key_literal: _,
@@ -248,7 +254,7 @@ impl ConfigAttrs {
             session_file_mode, session_file_name_hash, session_mongodb, session_mongodb_db,
             session_mongodb_collect, session_sqlalchemy, session_sqlalchemy_table,
             session_sqlalchemy_model, session_cleanup_n_requests, session_merge_on_save,
-            session_store_timeout
+            session_store_timeout, session_max_size, session_cache_control_private
         )
     }
 }

@@ -22,6 +22,7 @@ pub(crate) fn check(cx: &Ctxt, cont: &Config<'_>) {
     check_file_mode(cx, cont);
     check_cleanup(cx, cont);
     check_store_timeout(cx, cont);
+    check_max_size(cx, cont);
 }
 
 /// A setting has one source: a literal in the attribute or a field, never both, or a reader
@@ -161,7 +162,8 @@ fn check_samesite_none_is_secure(cx: &Ctxt, cont: &Config<'_>) {
 fn check_cookie_prefixes(cx: &Ctxt, cont: &Config<'_>) {
     let Some(name) = &cont.attrs.session_cookie_name else { return };
     let insecure = secure(cont) == Some(false);
-    if name.value.starts_with("__Host-") {
+    // Browsers match the prefixes without regard to case, so `__host-` is held to the same rules.
+    if starts_with_ignore_case(&name.value, "__Host-") {
         if insecure {
             cx.error_at(name.span, "a `__Host-` cookie must be `Secure`; add `session_cookie_secure = true`");
         }
@@ -173,8 +175,21 @@ fn check_cookie_prefixes(cx: &Ctxt, cont: &Config<'_>) {
         if let Some(path) = cont.attrs.session_cookie_path.as_ref().filter(|p| p.value != "/") {
             cx.error_at(path.span, "a `__Host-` cookie must have path \"/\"; remove `session_cookie_path` or set it to \"/\"");
         }
-    } else if name.value.starts_with("__Secure-") && insecure {
+    } else if starts_with_ignore_case(&name.value, "__Secure-") && insecure {
         cx.error_at(name.span, "a `__Secure-` cookie must be `Secure`; add `session_cookie_secure = true`");
+    }
+}
+
+fn starts_with_ignore_case(name: &str, prefix: &str) -> bool {
+    name.get(..prefix.len()).is_some_and(|head| head.eq_ignore_ascii_case(prefix))
+}
+
+/// The smallest `session_max_size`, as `Settings::validate` has it: below it every session is refused.
+const MIN_MAX_SIZE: u64 = 1024;
+
+fn check_max_size(cx: &Ctxt, cont: &Config<'_>) {
+    if let Some(n) = cont.attrs.session_max_size.as_ref().filter(|n| n.value < MIN_MAX_SIZE) {
+        cx.error_at(n.span, format!("a `session_max_size` of {} bytes would refuse almost every session; give at least 1024 bytes, e.g. 1048576 (1 MiB, the default)", n.value));
     }
 }
 

@@ -171,6 +171,8 @@ fn literal_assignments(attrs: &ConfigAttrs, krate: &TokenStream) -> Vec<TokenStr
         session_cleanup_n_requests,
         session_merge_on_save,
         session_store_timeout,
+        session_max_size,
+        session_cache_control_private,
         session_data: _,
         krate: _,
         secret_key_literal: _,
@@ -258,6 +260,8 @@ fn literal_assignments(attrs: &ConfigAttrs, krate: &TokenStream) -> Vec<TokenStr
         let ms = Literal::u64_suffixed(t.value);
         quote!(::core::time::Duration::from_millis(#ms))
     });
+    emit!(session_max_size, |n| usize_(n));
+    emit!(session_cache_control_private, |b| boolean(b));
     out
 }
 

@@ -140,6 +140,8 @@ pub(crate) const SETTINGS: &[Setting] = &[
     s("session_cleanup_n_requests", Only(&[Sqlalchemy, Mongodb, Filesystem]), Ty::OptU64),
     s("session_merge_on_save", AllBut(Null), Ty::Bool),
     s("session_store_timeout", Only(&[Redis, Memcached, Mongodb, Sqlalchemy]), Ty::Duration),
+    s("session_max_size", AllBut(Null), Ty::Usize),
+    s("session_cache_control_private", All, Ty::Bool),
 ];
 
 /// Keys of the attribute that are not settings.

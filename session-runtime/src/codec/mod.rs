@@ -25,7 +25,10 @@ pub enum SerializationFormat {
     Json,
 }
 
+mod bounded;
 mod pickle_size;
+
+pub(crate) use bounded::Codec;
 
 /// Nesting deeper than this is refused when reading, so hostile data cannot exhaust the stack:
 /// the top-level map is level 0, and no value sits at level `MAX_DEPTH` or below. Writing
@@ -35,6 +38,12 @@ const MAX_DEPTH: usize = 128;
 /// The most a pickle may unpickle into (roughly, in bytes): far above any session, far below
 /// what a few hundred bytes of duplicated containers would otherwise expand to.
 const MAX_UNPICKLED: u64 = 64 << 20;
+
+/// Below [`MAX_UNPICKLED`], a pickle may unpickle into this much plus [`UNPICKLED_PER_BYTE`]
+/// times its own size: memory stays in proportion to the input. (A small dict costs about 5 KiB
+/// for its `MARK` in 20 bytes of pickle, so legitimate sessions stay well under 512 per byte.)
+const UNPICKLED_BASE: u64 = 1 << 20;
+const UNPICKLED_PER_BYTE: u64 = 512;
 
 /// Stored bytes that are none of msgpack, JSON or pickle of a map with string keys.
 #[derive(Debug)]
@@ -105,7 +114,8 @@ pub fn encode_pickle(map: &SessionMap) -> Result<Vec<u8>, EncodeError> {
 
 /// Reads a pickled dict of plain values (protocols 0 to 5).
 pub fn decode_pickle(bytes: &[u8]) -> Result<SessionMap, DecodeError> {
-    pickle_size::check(bytes, MAX_UNPICKLED).map_err(DecodeError::new)?;
+    let budget = UNPICKLED_BASE.saturating_add(UNPICKLED_PER_BYTE.saturating_mul(bytes.len() as u64));
+    pickle_size::check(bytes, budget.min(MAX_UNPICKLED)).map_err(DecodeError::new)?;
     let AnyValue(v) =
         serde_pickle::from_slice(bytes, serde_pickle::DeOptions::new()).map_err(DecodeError::new)?;
     into_map(v)

@@ -11,7 +11,12 @@
 //!   only when one object is shared, which serde_pickle cannot rebuild anyway once the shared
 //!   container holds another memoized value ("recursive structure"). `GET`s of strings, bytes
 //!   and numbers, which Python writes for every repeated string, are allowed and cost their size.
-//! * every value created or copied is added to a running total, refused past the limit.
+//! * every value created or copied is added to a running total, refused past the limit, and so
+//!   is every `MARK`: serde_pickle sets aside a fresh 128-slot stack for each one, so 250,000
+//!   `(` bytes once made it allocate about a gigabyte.
+//! * a protocol-0 integer (`I`, `L`) has at most [`MAX_INT_DIGITS`] digits, Python's own limit
+//!   for converting text to an integer: parsing a decimal big integer takes time quadratic in
+//!   its length (400,000 digits took 1.7 s).
 //!
 //! With containers never copied by reference, the total bounds what serde_pickle allocates.
 
@@ -19,6 +24,13 @@ use std::collections::HashMap;
 
 /// What one value costs, on top of its payload bytes: about the memory serde_pickle spends on it.
 const PER_VALUE: u64 = 64;
+
+/// What one `MARK` costs: the stack serde_pickle allocates for it (128 values).
+const PER_MARK: u64 = 128 * std::mem::size_of::<serde_pickle::Value>() as u64;
+
+/// The most digits of a protocol-0 integer: Python's default `sys.int_max_str_digits`, so
+/// nothing Python can unpickle is refused.
+pub(crate) const MAX_INT_DIGITS: u64 = 4300;
 
 /// Why a pickle was refused before unpickling.
 pub(crate) type Refusal = &'static str;
@@ -72,11 +84,18 @@ struct Walk<'a> {
     limit: u64,
 }
 
-impl Walk<'_> {
+impl<'a> Walk<'a> {
     fn step(&mut self, op: u8) -> Result<(), Refusal> {
         match op {
             // Scalars and strings with their payload: protocol 0 text lines, then binary forms.
-            b'I' | b'L' | b'F' | b'S' | b'V' | b'P' => {
+            b'I' | b'L' => {
+                let text = self.line_text()?;
+                if text.iter().filter(|b| b.is_ascii_digit()).count() as u64 > MAX_INT_DIGITS {
+                    return Err("the pickle has an integer of more than 4300 digits, which Python refuses too");
+                }
+                self.create(Value::scalar(PER_VALUE + text.len() as u64))?;
+            }
+            b'F' | b'S' | b'V' | b'P' => {
                 let line = self.line()?;
                 self.create(Value::scalar(PER_VALUE + line))?;
             }
@@ -93,7 +112,10 @@ impl Walk<'_> {
             0x95 => self.skip(8)?,
             0x98 => {}
             // Containers.
-            b'(' => self.stack.push(Item::Mark),
+            b'(' => {
+                self.spend(PER_MARK)?;
+                self.stack.push(Item::Mark);
+            }
             b')' | b']' | b'}' | 0x8f => self.create(Value::container(PER_VALUE))?,
             0x85 => self.tuple(1)?,
             0x86 => self.tuple(2)?,
@@ -318,9 +340,15 @@ impl Walk<'_> {
 
     /// A protocol-0 argument: the bytes up to a newline; returns their count.
     fn line(&mut self) -> Result<u64, Refusal> {
+        Ok(self.line_text()?.len() as u64)
+    }
+
+    /// A protocol-0 argument: the bytes up to a newline.
+    fn line_text(&mut self) -> Result<&'a [u8], Refusal> {
         let end = self.rest.iter().position(|&b| b == b'\n').ok_or("the pickle is truncated")?;
-        self.rest = &self.rest[end + 1..];
-        Ok(end as u64)
+        let (text, rest) = self.rest.split_at(end);
+        self.rest = &rest[1..];
+        Ok(text)
     }
 
     /// A protocol-0 decimal memo index.
@@ -358,9 +386,35 @@ mod tests {
         let p = b"\x80\x04\x951\x00\x00\x00\x00\x00\x00\x00}\x94(\x8c\x07flashes\x94]\x94(\x8c\x07message\x94\x8c\x01a\x94\x86\x94h\x03\x8c\x01b\x94\x86\x94e\x8c\x01n\x94K\x03u.";
         assert_eq!(check(p, LIMIT), Ok(()));
         // Twelve values of at most 7 payload bytes, the tuples' copies of memoized strings
-        // included: well under 2 KB.
-        assert!(check(p, 2048).is_ok());
-        assert!(check(p, 3 * PER_VALUE).is_err());
+        // included: well under 2 KB, besides the two MARKs' stacks.
+        assert!(check(p, 2 * PER_MARK + 2048).is_ok());
+        assert!(check(p, 2 * PER_MARK).is_err());
+    }
+
+    /// 250,000 MARKs (250 KB) made serde_pickle allocate about a gigabyte: each costs its stack.
+    #[test]
+    fn a_mark_bomb_is_refused() {
+        let mut bomb = b"\x80\x04".to_vec();
+        bomb.extend(std::iter::repeat_n(b'(', 250_000));
+        bomb.extend(b"}.");
+        assert_eq!(check(&bomb, LIMIT), Err("the pickle unpickles into more than the size limit"));
+        // A few MARKs, as every pickled dict or list of two or more items has, are fine.
+        assert!(PER_MARK >= 128 * 32, "a MARK costs what serde_pickle allocates for it");
+    }
+
+    /// Protocol-0 integers are as long as Python itself converts (4300 digits), no longer:
+    /// parsing a decimal big integer takes time quadratic in its length.
+    #[test]
+    fn protocol_0_integers_are_bounded_as_python_bounds_them() {
+        let long = |digits: usize| {
+            let mut p = b"(dp0\nS'n'\np1\nL".to_vec();
+            p.extend(std::iter::repeat_n(b'7', digits));
+            p.extend(b"L\ns.");
+            p
+        };
+        assert_eq!(check(&long(4300), LIMIT), Ok(()));
+        assert!(check(&long(4301), LIMIT).unwrap_err().contains("4300 digits"));
+        assert!(check(&long(400_000), LIMIT).is_err());
     }
 
     #[test]

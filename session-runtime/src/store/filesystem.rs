@@ -8,11 +8,26 @@
 //! path, which every write and delete of a file by these stores takes too: within one process
 //! the merge is atomic. Another process writing the same directory (a second app server, Flask)
 //! still has the window of one read between the compare and the rename.
+//!
+//! Safety of the directory: it is created with the session file mode plus the matching search
+//! bits (`0o700` for the default `0o600`), whatever the umask, and an existing directory that
+//! any local user may write to is refused: there, anyone could delete sessions or plant a file
+//! for an id of their choice. Session files are opened with `O_NOFOLLOW`, so a symlink planted
+//! in the directory is never followed (the directory itself may be a symlink: that is the
+//! operator's choice).
+//!
+//! Flood resistance: past the threshold, pruning removes expired files first, then sessions this
+//! process created that no later request has loaded yet (a client that never sent its cookie
+//! back, as a flood of cookie-less requests does), oldest first, and only then the
+//! least recently used of the rest. So a burst of anonymous requests evicts itself, not the
+//! users who came back. What is "unconfirmed" is known only to the process (the file layout is
+//! cachelib's, with no room for it): after a restart every file counts as used.
 
-use std::fs::{self, File, OpenOptions, Permissions};
+use std::collections::HashSet;
+use std::fs::{self, DirBuilder, File, OpenOptions, Permissions};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::io::{self, Read, Write};
-use std::os::unix::fs::{FileExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, FileExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -21,7 +36,7 @@ use md5::Md5;
 use rand::RngCore as _;
 use sha2::{Digest, Sha256};
 
-use crate::codec;
+use crate::codec::{self, Codec};
 use crate::expiry::{is_expired, Expiry};
 use crate::map::SessionMap;
 use crate::settings::{FileNameHash, Settings};
@@ -36,7 +51,8 @@ const CACHELIB_COUNT_KEY: &str = "__wz_cache_count";
 /// Sessions as files in one directory, readable and writable by Flask-Session (cachelib).
 ///
 /// Writes are atomic (a temp file renamed over the target). Past `threshold` files, a write
-/// prunes expired files and then the soonest-expiring ones, down to 90 % of the threshold, so
+/// prunes expired files, then new sessions nobody came back to, then the least recently used
+/// ones, down to 90 % of the threshold (see the [module docs](self)), so
 /// the directory scan runs once per `threshold / 10` new sessions, not on every write as
 /// cachelib does. File I/O runs on tokio's blocking pool. Compare-and-set
 /// ([`save_if_unchanged`](SessionStore::save_if_unchanged)) is atomic within one process only
@@ -52,8 +68,11 @@ struct Inner {
     threshold: usize,
     mode: u32,
     hash: FileNameHash,
+    codec: Codec,
     /// Session files in `dir`, counted once lazily and then kept up to date by our writes.
     count: Mutex<Option<usize>>,
+    /// Files this process created that no request has loaded since: pruned first.
+    unconfirmed: Mutex<HashSet<PathBuf>>,
 }
 
 impl FilesystemStore {
@@ -65,16 +84,22 @@ impl FilesystemStore {
 
     /// A store from `session_file_dir`, `session_file_threshold`, `session_file_mode` and
     /// `session_file_name_hash`.
+    ///
+    /// The directory is created with `session_file_mode` plus the matching search bits (`0o700`
+    /// for `0o600`) whatever the umask; an existing one that every local user may write to is
+    /// refused.
     pub fn from_settings(settings: &Settings) -> Result<Self, StoreError> {
         let dir = settings.session_file_dir.clone();
-        fs::create_dir_all(&dir).map_err(|e| io_error(&dir, e))?;
+        prepare_dir(&dir, settings.session_file_mode)?;
         Ok(FilesystemStore {
             inner: Arc::new(Inner {
                 dir,
                 threshold: settings.session_file_threshold,
                 mode: settings.session_file_mode,
                 hash: settings.session_file_name_hash,
+                codec: Codec::from_settings(settings),
                 count: Mutex::new(None),
+                unconfirmed: Mutex::new(HashSet::new()),
             }),
         })
     }
@@ -98,26 +123,32 @@ impl FilesystemStore {
 impl SessionStore for FilesystemStore {
     async fn load(&self, key: &str, _refresh: Option<&Expiry>) -> Result<Option<Loaded>, StoreError> {
         let path = self.path_of(key);
-        self.blocking(move |_| {
+        self.blocking(move |inner| {
             let Some(bytes) = read_file(&path)? else { return Ok(None) };
-            let (expires_at, data) = parse_file(&bytes)?;
+            // A client sent this session's cookie back: it is in use, not flood debris.
+            inner.confirm(&path);
+            let (expires_at, data) = parse_file(&inner.codec, &bytes)?;
             Ok(Some(Loaded { data, expires_at, refreshed: false }))
         })
         .await
     }
 
-    async fn save(&self, key: &str, data: &SessionMap, expiry: &Expiry) -> Result<(), StoreError> {
-        let body = codec::encode_pickle(data)?;
+    /// Under the file's lock: rewrites the file only while it is there.
+    async fn save(&self, key: &str, data: &SessionMap, expiry: &Expiry) -> Result<bool, StoreError> {
+        let body = self.inner.codec.encode_pickle(STORE, data)?;
         let (path, header) = (self.path_of(key), header(expiry));
         self.blocking(move |inner| {
             let _file = lock_file(&path);
-            inner.write(&path, header, &body)
+            if !exists_no_follow(&path)? {
+                return Ok(false);
+            }
+            inner.write(&path, header, &body).map(|()| true)
         })
         .await
     }
 
     async fn create(&self, key: &str, data: &SessionMap, expiry: &Expiry) -> Result<bool, StoreError> {
-        let body = codec::encode_pickle(data)?;
+        let body = self.inner.codec.encode_pickle(STORE, data)?;
         let (path, header) = (self.path_of(key), header(expiry));
         self.blocking(move |inner| {
             let _file = lock_file(&path);
@@ -126,6 +157,7 @@ impl SessionStore for FilesystemStore {
                     return Ok(false);
                 }
             }
+            inner.unconfirmed.lock().unwrap_or_else(|p| p.into_inner()).insert(path.clone());
             inner.write(&path, header, &body).map(|()| true)
         })
         .await
@@ -135,6 +167,7 @@ impl SessionStore for FilesystemStore {
         let path = self.path_of(key);
         self.blocking(move |inner| {
             let _file = lock_file(&path);
+            inner.confirm(&path);
             match fs::remove_file(&path) {
                 Ok(()) => inner.adjust_count(-1),
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {}
@@ -148,10 +181,10 @@ impl SessionStore for FilesystemStore {
     /// Rewrites the 4-byte header in place; the pickled data is not touched.
     async fn touch(&self, key: &str, expiry: &Expiry) -> Result<Touched, StoreError> {
         let (path, header) = (self.path_of(key), header(expiry));
-        self.blocking(move |_| match OpenOptions::new().write(true).open(&path) {
+        self.blocking(move |_| match OpenOptions::new().write(true).custom_flags(libc::O_NOFOLLOW).open(&path) {
             Ok(f) => f.write_all_at(&header, 0).map(|()| Touched::Refreshed).map_err(|e| io_error(&path, e)),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Touched::Missing),
-            Err(e) => Err(io_error(&path, e)),
+            Err(e) => Err(open_error(&path, e)),
         })
         .await
     }
@@ -175,9 +208,9 @@ impl SessionStore for FilesystemStore {
     /// concurrent refresh of the expiry alone is not a conflict).
     async fn load_for_update(&self, key: &str) -> Result<Option<(Loaded, Revision)>, StoreError> {
         let path = self.path_of(key);
-        self.blocking(move |_| {
+        self.blocking(move |inner| {
             let Some(mut bytes) = read_file(&path)? else { return Ok(None) };
-            let (expires_at, data) = parse_file(&bytes)?;
+            let (expires_at, data) = parse_file(&inner.codec, &bytes)?;
             let body = bytes.split_off(4);
             Ok(Some((Loaded { data, expires_at, refreshed: false }, Revision::from_bytes(body))))
         })
@@ -194,10 +227,10 @@ impl SessionStore for FilesystemStore {
         expiry: &Expiry,
     ) -> Result<bool, StoreError> {
         let Some(old) = revision.expected_bytes(STORE)? else {
-            return self.save(key, data, expiry).await.map(|()| true);
+            return self.save(key, data, expiry).await;
         };
         let old = old.to_vec();
-        let body = codec::encode_pickle(data)?;
+        let body = self.inner.codec.encode_pickle(STORE, data)?;
         let (path, header) = (self.path_of(key), header(expiry));
         self.blocking(move |inner| {
             let _file = lock_file(&path);
@@ -257,6 +290,13 @@ impl Inner {
         Ok(())
     }
 
+    fn confirm(&self, path: &Path) {
+        let mut unconfirmed = self.unconfirmed.lock().unwrap_or_else(|p| p.into_inner());
+        if !unconfirmed.is_empty() {
+            unconfirmed.remove(path);
+        }
+    }
+
     fn adjust_count(&self, by: i64) {
         let mut count = self.count.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(n) = count.as_mut() {
@@ -280,7 +320,8 @@ impl Inner {
         Ok(())
     }
 
-    /// Expired files first, then the soonest-expiring, until 90 % of the threshold is left.
+    /// Expired files first, then sessions nobody came back to, then the least recently used
+    /// (the soonest-expiring: every use moves the expiry), until 90 % of the threshold is left.
     fn prune(&self) -> Result<usize, StoreError> {
         let target = self.threshold - self.threshold / 10;
         let now = SystemTime::now();
@@ -289,13 +330,22 @@ impl Inner {
         for (path, _) in &expired {
             let _ = fs::remove_file(path);
         }
+        let mut unconfirmed = self.unconfirmed.lock().unwrap_or_else(|p| p.into_inner());
         if live.len() > target {
-            // Files that never expire (header 0) go last.
-            live.sort_by_key(|(_, at)| at.unwrap_or(UNIX_EPOCH + Duration::from_secs(u64::MAX >> 2)));
+            // Unconfirmed first; files that never expire (header 0) last.
+            live.sort_by_key(|(path, at)| {
+                (!unconfirmed.contains(path), at.unwrap_or(UNIX_EPOCH + Duration::from_secs(u64::MAX >> 2)))
+            });
             let excess = live.len() - target;
             for (path, _) in live.drain(..excess) {
-                let _ = fs::remove_file(path);
+                let _ = fs::remove_file(&path);
+                unconfirmed.remove(&path);
             }
+        }
+        // Forget what is gone (expired, deleted by another process), so the set stays bounded.
+        if !unconfirmed.is_empty() {
+            let kept: HashSet<&PathBuf> = live.iter().map(|(p, _)| p).collect();
+            unconfirmed.retain(|p| kept.contains(p));
         }
         tracing::debug!(kept = live.len(), removed = expired.len(), "session files pruned");
         Ok(live.len())
@@ -314,7 +364,7 @@ impl Inner {
             }
             let path = entry.path();
             let mut head = [0u8; 4];
-            if File::open(&path).and_then(|mut f| f.read_exact(&mut head)).is_ok() {
+            if open_no_follow(&path).and_then(|mut f| f.read_exact(&mut head)).is_ok() {
                 files.push((path, expires_at(u32::from_le_bytes(head))));
             }
         }
@@ -338,17 +388,85 @@ fn split_header(bytes: &[u8]) -> Result<(Option<SystemTime>, &[u8]), StoreError>
 }
 
 /// A session file's expiry and data.
-pub(crate) fn parse_file(bytes: &[u8]) -> Result<(Option<SystemTime>, SessionMap), StoreError> {
+pub(crate) fn parse_file(codec: &Codec, bytes: &[u8]) -> Result<(Option<SystemTime>, SessionMap), StoreError> {
     let (expires_at, body) = split_header(bytes)?;
-    Ok((expires_at, codec::decode_pickle(body)?))
+    Ok((expires_at, codec.decode_pickle(body)?))
+}
+
+/// The mode a session directory is created with: the file mode plus search (`x`) wherever it
+/// grants read, never writable by others (`0o600` gives `0o700`, `0o640` gives `0o750`).
+fn dir_mode(file_mode: u32) -> u32 {
+    (file_mode | (file_mode & 0o444) >> 2) & 0o775
+}
+
+/// Creates `dir` with [`dir_mode`], or checks that an existing one is not writable by others.
+fn prepare_dir(dir: &Path, file_mode: u32) -> Result<(), StoreError> {
+    let mode = dir_mode(file_mode);
+    match fs::metadata(dir) {
+        Ok(meta) if !meta.is_dir() => {
+            Err(io_error(dir, io::Error::new(io::ErrorKind::AlreadyExists, "exists and is not a directory")))
+        }
+        Ok(meta) if meta.permissions().mode() & 0o002 != 0 => Err(StoreError::backend(
+            STORE,
+            format!(
+                "{}: the session directory is writable by every local user (mode {:o}), who could delete \
+                 sessions or plant one; run `chmod o-w` on it or choose another session_file_dir",
+                dir.display(),
+                meta.permissions().mode() & 0o7777
+            ),
+        )),
+        Ok(meta) => {
+            if meta.permissions().mode() & 0o020 != 0 && file_mode & 0o020 == 0 {
+                tracing::warn!(dir = %dir.display(), "the session directory is group-writable");
+            }
+            Ok(())
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            DirBuilder::new().recursive(true).mode(mode).create(dir).map_err(|e| io_error(dir, e))?;
+            // The umask filtered the mode; set what was asked for.
+            fs::set_permissions(dir, Permissions::from_mode(mode)).map_err(|e| io_error(dir, e))
+        }
+        Err(e) => Err(io_error(dir, e)),
+    }
+}
+
+/// Opens a session file for reading, refusing to follow a symlink planted in its place.
+fn open_no_follow(path: &Path) -> io::Result<File> {
+    OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW).open(path)
+}
+
+/// Whether a session file is there (a symlink in its place is an error, never followed).
+fn exists_no_follow(path: &Path) -> Result<bool, StoreError> {
+    match fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => Err(io_error(path, symlink_refused())),
+        Ok(_) => Ok(true),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(io_error(path, e)),
+    }
+}
+
+fn symlink_refused() -> io::Error {
+    io::Error::other("a symlink stands where a session file should be; it is not followed")
 }
 
 fn read_file(path: &Path) -> Result<Option<Vec<u8>>, StoreError> {
-    match fs::read(path) {
+    let read = open_no_follow(path).and_then(|mut f| {
+        let mut bytes = Vec::new();
+        f.read_to_end(&mut bytes).map(|_| bytes)
+    });
+    match read {
         Ok(bytes) => Ok(Some(bytes)),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(io_error(path, e)),
+        Err(e) => Err(open_error(path, e)),
     }
+}
+
+/// An error opening a session file; `O_NOFOLLOW` meeting a symlink (ELOOP) says so.
+fn open_error(path: &Path, e: io::Error) -> StoreError {
+    if e.raw_os_error() == Some(libc::ELOOP) {
+        return io_error(path, symlink_refused());
+    }
+    io_error(path, e)
 }
 
 fn io_error(path: &Path, e: io::Error) -> StoreError {

@@ -31,7 +31,7 @@ use std::time::Duration;
 
 use memcache::{Client, CommandError, MemcacheError};
 
-use crate::codec::{self, SerializationFormat};
+use crate::codec::{Codec, SerializationFormat};
 use crate::expiry::Expiry;
 use crate::map::SessionMap;
 use crate::settings::{Settings, DEFAULT_STORE_TIMEOUT};
@@ -55,7 +55,7 @@ const POOL_SIZE: u32 = 16;
 #[derive(Clone)]
 pub struct MemcachedStore {
     client: Client,
-    format: SerializationFormat,
+    codec: Codec,
     timeout: Duration,
     item_limit: usize,
 }
@@ -63,7 +63,7 @@ pub struct MemcachedStore {
 impl std::fmt::Debug for MemcachedStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MemcachedStore")
-            .field("format", &self.format)
+            .field("codec", &self.codec)
             .field("timeout", &self.timeout)
             .field("item_limit", &self.item_limit)
             .finish_non_exhaustive()
@@ -83,7 +83,7 @@ impl MemcachedStore {
                 super::failure::probe_tcp(STORE, host, port, timeout).await?;
             }
         }
-        let format = settings.session_serialization_format;
+        let codec = Codec::from_settings(settings);
         let build = move || -> Result<(Client, usize), StoreError> {
             let client = Client::builder()
                 .add_server(urls.clone())
@@ -101,19 +101,26 @@ impl MemcachedStore {
             Ok((client, limit))
         };
         let (client, item_limit) = blocking(timeout * 2, build).await??;
-        Ok(MemcachedStore { client, format, timeout, item_limit })
+        Ok(MemcachedStore { client, codec, timeout, item_limit })
     }
 
     /// A store over an existing client (its pools, timeouts and hash function are kept; the
     /// store adds its own bound, [`DEFAULT_STORE_TIMEOUT`], and assumes [`DEFAULT_ITEM_LIMIT`]).
     /// The client must speak the binary protocol, or `create` cannot see collisions.
     pub fn from_client(client: Client, format: SerializationFormat) -> Self {
-        MemcachedStore { client, format, timeout: DEFAULT_STORE_TIMEOUT, item_limit: DEFAULT_ITEM_LIMIT }
+        MemcachedStore { client, codec: Codec::new(format), timeout: DEFAULT_STORE_TIMEOUT, item_limit: DEFAULT_ITEM_LIMIT }
     }
 
     /// Bounds every operation by `timeout` instead of [`DEFAULT_STORE_TIMEOUT`].
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
+        self
+    }
+
+    /// Refuses sessions over `bytes` serialized, written or read, instead of
+    /// [`DEFAULT_MAX_SESSION_SIZE`](crate::DEFAULT_MAX_SESSION_SIZE) (`session_max_size`).
+    pub fn with_max_session_size(mut self, bytes: usize) -> Self {
+        self.codec = self.codec.with_max_size(bytes);
         self
     }
 
@@ -139,7 +146,7 @@ impl MemcachedStore {
 
     /// The serialized session, refused before sending when memcached would refuse it.
     fn encode(&self, key: &str, data: &SessionMap) -> Result<Vec<u8>, StoreError> {
-        let bytes = codec::encode(data, self.format)?;
+        let bytes = self.codec.encode(STORE, data)?;
         let limit = self.item_limit.saturating_sub(ITEM_OVERHEAD + key.len());
         if bytes.len() > limit {
             return Err(StoreError::TooLarge { store: STORE, size: bytes.len(), limit });
@@ -269,17 +276,24 @@ impl SessionStore for MemcachedStore {
         match got {
             None => Ok(None),
             Some(bytes) => Ok(Some(Loaded {
-                data: codec::decode(&bytes)?,
+                data: self.codec.decode_off_thread(bytes).await?,
                 expires_at: refresh.filter(|_| refreshed).map(Expiry::at),
                 refreshed,
             })),
         }
     }
 
-    async fn save(&self, key: &str, data: &SessionMap, expiry: &Expiry) -> Result<(), StoreError> {
+    /// `replace`: stores only over an item that is still there.
+    async fn save(&self, key: &str, data: &SessionMap, expiry: &Expiry) -> Result<bool, StoreError> {
         let bytes = self.encode(key, data)?;
         let (k, exp) = (key.to_owned(), expiration(expiry));
-        self.call(move |c| c.set(&k, bytes.as_slice(), exp)).await
+        self.call(move |c| match c.replace(&k, bytes.as_slice(), exp) {
+            Ok(()) => Ok(true),
+            // The binary protocol reports a replace of a missing item as "not found".
+            Err(MemcacheError::CommandError(CommandError::KeyNotFound)) => Ok(false),
+            Err(e) => Err(e),
+        })
+        .await
     }
 
     async fn create(&self, key: &str, data: &SessionMap, expiry: &Expiry) -> Result<bool, StoreError> {
@@ -316,7 +330,8 @@ impl SessionStore for MemcachedStore {
             Some(token) if token != 0 => Revision::from_token(token),
             _ => Revision::unsupported(),
         };
-        Ok(Some((Loaded { data: codec::decode(&bytes)?, expires_at: None, refreshed: false }, revision)))
+        let data = self.codec.decode_off_thread(bytes).await?;
+        Ok(Some((Loaded { data, expires_at: None, refreshed: false }, revision)))
     }
 
     /// `cas`: the server writes only while the item's CAS unique is the revision's; a changed,
@@ -329,7 +344,7 @@ impl SessionStore for MemcachedStore {
         expiry: &Expiry,
     ) -> Result<bool, StoreError> {
         let Some(token) = revision.expected_token(STORE)? else {
-            return self.save(key, data, expiry).await.map(|()| true);
+            return self.save(key, data, expiry).await;
         };
         let bytes = self.encode(key, data)?;
         let (k, exp) = (key.to_owned(), expiration(expiry));

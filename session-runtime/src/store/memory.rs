@@ -6,7 +6,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
 
-use crate::codec::{self, SerializationFormat};
+use crate::codec::{Codec, SerializationFormat};
 use crate::expiry::{is_expired, Expiry};
 use crate::map::SessionMap;
 use crate::store::{Loaded, Revision, SessionStore, StoreError, Touched};
@@ -19,9 +19,9 @@ const FIRST_SWEEP: usize = 1024;
 /// Sessions in a map in this process, with expiry: nothing to install or run, so a layer over
 /// it works in a test or an example as it is.
 ///
-/// Every entry is kept encoded (msgpack), as a network store keeps it: a session that could
-/// not be written to Redis cannot be written here either, and what a handler reads back is a
-/// copy. An expired entry is never returned; it is dropped when next touched, by
+/// Every entry is kept encoded (msgpack, at most the default `session_max_size`, 1 MiB), as a
+/// network store keeps it: a session that could not be written to Redis cannot be written here
+/// either, and what a handler reads back is a copy. An expired entry is never returned; it is dropped when next touched, by
 /// [`delete_expired`](SessionStore::delete_expired) (`session_cleanup_n_requests` runs it), and
 /// in bulk whenever the map has doubled since the last sweep, so memory stays bounded by the
 /// live sessions. Compare-and-set (`session_merge_on_save`) is exact: the comparison and the
@@ -116,8 +116,12 @@ impl MemoryStore {
     }
 }
 
+fn codec() -> Codec {
+    Codec::new(SerializationFormat::Msgpack)
+}
+
 fn encode(data: &SessionMap) -> Result<Vec<u8>, StoreError> {
-    Ok(codec::encode(data, SerializationFormat::Msgpack)?)
+    codec().encode(STORE, data)
 }
 
 impl SessionStore for MemoryStore {
@@ -130,17 +134,12 @@ impl SessionStore for MemoryStore {
             }
             (entry.bytes.clone(), entry.expires_at)
         };
-        let data = codec::decode(&bytes)?;
+        let data = codec().decode_off_thread(bytes).await?;
         Ok(Some(Loaded { data, expires_at: Some(expires_at), refreshed: refresh.is_some() }))
     }
 
-    /// Replaces the entry; until the update-only contract lands in the trait, a missing entry
-    /// is written whole, as every other store does.
-    async fn save(&self, key: &str, data: &SessionMap, expiry: &Expiry) -> Result<(), StoreError> {
-        if !self.replace(key, data, expiry)? {
-            self.put_raw(key, encode(data)?, expiry.at());
-        }
-        Ok(())
+    async fn save(&self, key: &str, data: &SessionMap, expiry: &Expiry) -> Result<bool, StoreError> {
+        self.replace(key, data, expiry)
     }
 
     async fn create(&self, key: &str, data: &SessionMap, expiry: &Expiry) -> Result<bool, StoreError> {
@@ -185,7 +184,8 @@ impl SessionStore for MemoryStore {
         else {
             return Ok(None);
         };
-        let loaded = Loaded { data: codec::decode(&bytes)?, expires_at: Some(expires_at), refreshed: false };
+        let data = codec().decode_off_thread(bytes.clone()).await?;
+        let loaded = Loaded { data, expires_at: Some(expires_at), refreshed: false };
         Ok(Some((loaded, Revision::from_bytes(bytes))))
     }
 

@@ -62,9 +62,10 @@ pub struct Loaded {
 pub enum Touched {
     /// The entry's expiry was moved without rewriting its data.
     Refreshed,
-    /// The entry was not there any more (the lifecycle then writes it whole).
+    /// The entry was not there any more (destroyed or expired); nothing was written.
     Missing,
-    /// This store cannot refresh without a write (the lifecycle then writes it whole).
+    /// This store cannot refresh without a write (the lifecycle then [`save`](SessionStore::save)s
+    /// the session whole, which still refuses a gone entry).
     Unsupported,
 }
 
@@ -75,6 +76,11 @@ pub enum Touched {
 /// `load_for_update`, `save_if_unchanged` and `accepts_writes` have defaults for stores without
 /// those abilities. A store is `Debug` because the layer's `Debug` output and its log lines show
 /// it: print what identifies it (a URL without its password, a directory), never session data.
+///
+/// No method but [`create`](Self::create) may bring an entry into being: `save`, `touch` and
+/// `save_if_unchanged` act only on an entry that is still there. That is what makes a logout
+/// stick: a request that loaded the session before another request destroyed it cannot write
+/// it back (see `SECURITY.md`).
 ///
 /// The layer asks the store, not the settings, whether sessions can be written, so
 /// `SessionLayer::new(your_store, Settings::default())` stores and reads sessions.
@@ -87,13 +93,16 @@ pub trait SessionStore: fmt::Debug + Send + Sync + 'static {
         refresh: Option<&Expiry>,
     ) -> impl Future<Output = Result<Option<Loaded>, StoreError>> + Send;
 
-    /// Writes `data` under `key`, replacing any entry, to expire at `expiry`.
+    /// Replaces the entry under `key` with `data`, to expire at `expiry`, only if an entry is
+    /// there: `Ok(false)` when there is none (deleted by a logout, expired), and nothing is
+    /// written then. Atomic on the server (Redis `SET XX`, memcached `replace`, SQL `UPDATE`,
+    /// MongoDB's `update_one` without upsert), so it costs no extra round trip.
     fn save(
         &self,
         key: &str,
         data: &SessionMap,
         expiry: &Expiry,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     /// Writes `data` under `key` only if no entry is there; `Ok(false)` on a collision (the
     /// lifecycle then draws another id).
@@ -107,7 +116,8 @@ pub trait SessionStore: fmt::Debug + Send + Sync + 'static {
     /// Deletes the entry under `key`; deleting a missing entry is not an error.
     fn delete(&self, key: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// Moves the entry's expiry without rewriting its data, where the store can.
+    /// Moves the entry's expiry without rewriting its data, where the store can; never creates
+    /// an entry ([`Touched::Missing`] when there is none).
     fn touch(
         &self,
         key: &str,
@@ -146,8 +156,8 @@ pub trait SessionStore: fmt::Debug + Send + Sync + 'static {
     /// `revision` saw, atomically on the server. `Ok(false)` when it is not: changed by another
     /// writer, deleted, or expired; nothing is written then.
     ///
-    /// The default handles [`Revision::unsupported`] only, as a plain [`save`](Self::save)
-    /// returning `Ok(true)`; a store whose `load_for_update` makes other revisions must
+    /// The default handles [`Revision::unsupported`] only, as a plain [`save`](Self::save) (which
+    /// still refuses a gone entry); a store whose `load_for_update` makes other revisions must
     /// implement this too.
     fn save_if_unchanged(
         &self,
@@ -160,7 +170,7 @@ pub trait SessionStore: fmt::Debug + Send + Sync + 'static {
             if !revision.is_unsupported() {
                 return Err(foreign_revision("session", revision));
             }
-            self.save(key, data, expiry).await.map(|()| true)
+            self.save(key, data, expiry).await
         }
     }
 }
@@ -275,7 +285,7 @@ pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// Object-safe form of [`SessionStore`], so the layer holds any store behind one pointer.
 pub(crate) trait DynStore: fmt::Debug + Send + Sync + 'static {
     fn load<'a>(&'a self, key: &'a str, refresh: Option<&'a Expiry>) -> BoxFuture<'a, Result<Option<Loaded>, StoreError>>;
-    fn save<'a>(&'a self, key: &'a str, data: &'a SessionMap, expiry: &'a Expiry) -> BoxFuture<'a, Result<(), StoreError>>;
+    fn save<'a>(&'a self, key: &'a str, data: &'a SessionMap, expiry: &'a Expiry) -> BoxFuture<'a, Result<bool, StoreError>>;
     fn create<'a>(&'a self, key: &'a str, data: &'a SessionMap, expiry: &'a Expiry) -> BoxFuture<'a, Result<bool, StoreError>>;
     fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), StoreError>>;
     fn touch<'a>(&'a self, key: &'a str, expiry: &'a Expiry) -> BoxFuture<'a, Result<Touched, StoreError>>;
@@ -295,7 +305,7 @@ impl<S: SessionStore> DynStore for S {
     fn load<'a>(&'a self, key: &'a str, refresh: Option<&'a Expiry>) -> BoxFuture<'a, Result<Option<Loaded>, StoreError>> {
         Box::pin(SessionStore::load(self, key, refresh))
     }
-    fn save<'a>(&'a self, key: &'a str, data: &'a SessionMap, expiry: &'a Expiry) -> BoxFuture<'a, Result<(), StoreError>> {
+    fn save<'a>(&'a self, key: &'a str, data: &'a SessionMap, expiry: &'a Expiry) -> BoxFuture<'a, Result<bool, StoreError>> {
         Box::pin(SessionStore::save(self, key, data, expiry))
     }
     fn create<'a>(&'a self, key: &'a str, data: &'a SessionMap, expiry: &'a Expiry) -> BoxFuture<'a, Result<bool, StoreError>> {

@@ -35,7 +35,7 @@ use mongodb::error::{ErrorKind, WriteFailure};
 use mongodb::options::{ClientOptions, IndexOptions, ServerAddress};
 use mongodb::{Client, Collection, IndexModel};
 
-use crate::codec::{self, SerializationFormat};
+use crate::codec::{Codec, SerializationFormat};
 use crate::expiry::Expiry;
 use crate::map::SessionMap;
 use crate::settings::{Settings, DEFAULT_STORE_TIMEOUT};
@@ -55,7 +55,7 @@ const DUPLICATE_KEY: i32 = 11000;
 #[derive(Debug, Clone)]
 pub struct MongoStore {
     sessions: Collection<Document>,
-    format: SerializationFormat,
+    codec: Codec,
     timeout: Duration,
 }
 
@@ -76,13 +76,8 @@ impl MongoStore {
         // Notice a server that came back within a second rather than the default ten.
         options.heartbeat_freq = Some(Duration::from_secs(1));
         let client = Client::with_options(options).map_err(backend)?;
-        let store = Self::from_client(
-            &client,
-            &settings.session_mongodb_db,
-            &settings.session_mongodb_collect,
-            settings.session_serialization_format,
-        )
-        .with_timeout(timeout);
+        let sessions = client.database(&settings.session_mongodb_db).collection(&settings.session_mongodb_collect);
+        let store = MongoStore { sessions, codec: Codec::from_settings(settings), timeout };
         store.ensure_indexes().await?;
         Ok(store)
     }
@@ -90,7 +85,15 @@ impl MongoStore {
     /// A store over an existing client, on `db`.`collection`. Call
     /// [`ensure_indexes`](Self::ensure_indexes) once if the indexes may be missing.
     pub fn from_client(client: &Client, db: &str, collection: &str, format: SerializationFormat) -> Self {
-        MongoStore { sessions: client.database(db).collection(collection), format, timeout: DEFAULT_STORE_TIMEOUT }
+        let sessions = client.database(db).collection(collection);
+        MongoStore { sessions, codec: Codec::new(format), timeout: DEFAULT_STORE_TIMEOUT }
+    }
+
+    /// Refuses sessions over `bytes` serialized, written or read, instead of
+    /// [`DEFAULT_MAX_SESSION_SIZE`](crate::DEFAULT_MAX_SESSION_SIZE) (`session_max_size`).
+    pub fn with_max_session_size(mut self, bytes: usize) -> Self {
+        self.codec = self.codec.with_max_size(bytes);
+        self
     }
 
     /// Bounds every operation by `timeout` instead of [`DEFAULT_STORE_TIMEOUT`].
@@ -129,7 +132,7 @@ impl MongoStore {
     }
 
     fn document(&self, key: &str, data: &SessionMap, expiry: &Expiry) -> Result<Document, StoreError> {
-        let bytes = codec::encode(data, self.format)?;
+        let bytes = self.codec.encode(STORE, data)?;
         if bytes.len() > MAX_VALUE {
             return Err(StoreError::TooLarge { store: STORE, size: bytes.len(), limit: MAX_VALUE });
         }
@@ -215,14 +218,15 @@ fn val_is(bytes: &[u8]) -> Document {
 }
 
 /// The session in a document; a `val` that is not bytes is as unreadable as corrupt bytes.
-fn loaded(doc: &Document, refresh: Option<&Expiry>) -> Result<Loaded, StoreError> {
-    let data = match doc.get("val") {
-        Some(Bson::Binary(b)) => codec::decode(&b.bytes)?,
+async fn loaded(codec: &Codec, mut doc: Document, refresh: Option<&Expiry>) -> Result<Loaded, StoreError> {
+    let bytes = match doc.remove("val") {
+        Some(Bson::Binary(b)) => b.bytes,
         // A JSON session some other writer stored as a string.
-        Some(Bson::String(s)) => codec::decode(s.as_bytes())?,
+        Some(Bson::String(s)) => s.into_bytes(),
         // Empty input never decodes: this yields the codec's own DecodeError.
-        _ => codec::decode(b"")?,
+        _ => Vec::new(),
     };
+    let data = codec.decode_off_thread(bytes).await?;
     let expires_at = match refresh {
         Some(e) => Some(e.at()),
         None => doc.get("expiration").and_then(lenient_time),
@@ -266,18 +270,17 @@ impl SessionStore for MongoStore {
             }
             None => bounded(self.timeout, self.sessions.find_one(live(key))).await?,
         };
-        found.map(|d| loaded(&d, refresh)).transpose()
+        match found {
+            Some(d) => Ok(Some(loaded(&self.codec, d, refresh).await?)),
+            None => Ok(None),
+        }
     }
 
-    async fn save(&self, key: &str, data: &SessionMap, expiry: &Expiry) -> Result<(), StoreError> {
+    /// `update_one` `$set` without upsert: rewrites the document only while it is there.
+    async fn save(&self, key: &str, data: &SessionMap, expiry: &Expiry) -> Result<bool, StoreError> {
         let set = doc! { "$set": self.document(key, data, expiry)? };
-        let write = || self.sessions.update_one(doc! { "id": key }, set.clone()).upsert(true);
-        match bounded(self.timeout, write()).await {
-            // Two upserts of one new id raced and the unique index refused the second insert;
-            // the document exists now, so the retry updates it.
-            Err(e) if is_duplicate_key(&e) => bounded(self.timeout, write()).await.map(drop),
-            other => other.map(drop),
-        }
+        let r = bounded(self.timeout, self.sessions.update_one(doc! { "id": key }, set)).await?;
+        Ok(r.matched_count == 1)
     }
 
     async fn create(&self, key: &str, data: &SessionMap, expiry: &Expiry) -> Result<bool, StoreError> {
@@ -323,11 +326,11 @@ impl SessionStore for MongoStore {
         let Some(found) = bounded(self.timeout, self.sessions.find_one(live(key))).await? else {
             return Ok(None);
         };
-        let loaded = loaded(&found, None)?;
         let revision = match found.get("val") {
             Some(Bson::Binary(b)) => Revision::from_bytes(b.bytes.clone()),
             _ => Revision::unsupported(),
         };
+        let loaded = loaded(&self.codec, found, None).await?;
         Ok(Some((loaded, revision)))
     }
 
@@ -339,7 +342,7 @@ impl SessionStore for MongoStore {
         expiry: &Expiry,
     ) -> Result<bool, StoreError> {
         let Some(old) = revision.expected_bytes(STORE)? else {
-            return self.save(key, data, expiry).await.map(|()| true);
+            return self.save(key, data, expiry).await;
         };
         // `$and` spells out the grouping: nx-27017 drops the parentheses around a top-level
         // `$or` next to other fields, which would match any document holding the old bytes.

@@ -17,7 +17,7 @@ impl SessionStore for NullStore {
         Ok(None)
     }
 
-    async fn save(&self, _key: &str, _data: &SessionMap, _expiry: &Expiry) -> Result<(), StoreError> {
+    async fn save(&self, _key: &str, _data: &SessionMap, _expiry: &Expiry) -> Result<bool, StoreError> {
         Err(StoreError::Unavailable { reason: NULL_WRITE })
     }
 

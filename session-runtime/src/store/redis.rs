@@ -1,7 +1,7 @@
 //! `session_type = "redis"`: Redis, single node or Redis Cluster, in Flask-Session 0.8's layout.
 //!
 //! Layout (flask-format.md (c)): key `prefix + sid`, value the serialized map (msgpack by
-//! default), written `SET key value EX ttl`. A refresh never rewrites the data: `GETEX key EX ttl`
+//! default), written `SET key value XX EX ttl` (only over a key that still exists). A refresh never rewrites the data: `GETEX key EX ttl`
 //! when the session is read anyway (one round trip), `EXPIRE key ttl` otherwise. A new session is
 //! written `SET key value NX EX ttl`, so two requests drawing the same id cannot overwrite each
 //! other. The merge of `session_merge_on_save` writes through a Lua script that `SET`s only if
@@ -26,7 +26,7 @@ use ::redis::cluster_async::ClusterConnection;
 use ::redis::{Cmd, ErrorKind, FromRedisValue, RedisError, RedisResult, ServerErrorKind, Value};
 use sha1::{Digest, Sha1};
 
-use crate::codec::{self, SerializationFormat};
+use crate::codec::{Codec, SerializationFormat};
 use crate::expiry::Expiry;
 use crate::map::SessionMap;
 use crate::settings::{Settings, DEFAULT_STORE_TIMEOUT};
@@ -50,7 +50,7 @@ static CAS_SHA: LazyLock<String> =
 #[derive(Clone)]
 pub struct RedisStore {
     conn: Conn,
-    format: SerializationFormat,
+    codec: Codec,
     timeout: Duration,
 }
 
@@ -70,7 +70,7 @@ impl std::fmt::Debug for RedisStore {
         };
         f.debug_struct("RedisStore")
             .field("kind", &kind)
-            .field("format", &self.format)
+            .field("codec", &self.codec)
             .field("timeout", &self.timeout)
             .finish()
     }
@@ -88,7 +88,7 @@ impl RedisStore {
         let timeout = settings.session_store_timeout;
         let urls: Vec<&str> =
             settings.session_redis.split(',').map(str::trim).filter(|u| !u.is_empty()).collect();
-        let format = settings.session_serialization_format;
+        let codec = Codec::from_settings(settings);
         if settings.session_redis.trim_start().starts_with(sentinel::SCHEME) {
             let Some((sentinels, name)) = sentinel::parse(settings.session_redis.trim()) else {
                 return Err(StoreError::backend(
@@ -97,7 +97,7 @@ impl RedisStore {
                 ));
             };
             let client = sentinel::client(sentinels, name).map_err(backend)?;
-            let store = Self::sentinel_store(client, format, timeout);
+            let store = Self::sentinel_store(client, codec, timeout);
             // Find the master now, so a misconfiguration stops the app at startup.
             store.run::<()>(&::redis::cmd("PING")).await?;
             return Ok(store);
@@ -119,7 +119,7 @@ impl RedisStore {
                     // instead of waiting out its timeout; the next request reconnects again.
                     .set_number_of_retries(1);
                 let manager = bounded(timeout, ConnectionManager::new_with_config(client, config)).await?;
-                Ok(Self::from_manager(manager, format).with_timeout(timeout))
+                Ok(RedisStore { conn: Conn::Single(manager), codec, timeout })
             }
             nodes => {
                 let clients = nodes.iter().map(|u| ::redis::Client::open(*u)).collect::<Result<Vec<_>, _>>();
@@ -130,7 +130,7 @@ impl RedisStore {
                     .build()
                     .map_err(backend)?;
                 let conn = bounded(timeout, client.get_async_connection()).await?;
-                Ok(Self::from_cluster(conn, format).with_timeout(timeout))
+                Ok(RedisStore { conn: Conn::Cluster(conn), codec, timeout })
             }
         }
     }
@@ -138,24 +138,31 @@ impl RedisStore {
     /// A store over an existing single-node connection manager (configure its reconnection
     /// and timeouts as you like; the store adds its own bound, [`DEFAULT_STORE_TIMEOUT`]).
     pub fn from_manager(manager: ConnectionManager, format: SerializationFormat) -> Self {
-        RedisStore { conn: Conn::Single(manager), format, timeout: DEFAULT_STORE_TIMEOUT }
+        RedisStore { conn: Conn::Single(manager), codec: Codec::new(format), timeout: DEFAULT_STORE_TIMEOUT }
     }
 
     /// A store over an existing Redis Cluster connection.
     pub fn from_cluster(conn: ClusterConnection, format: SerializationFormat) -> Self {
-        RedisStore { conn: Conn::Cluster(conn), format, timeout: DEFAULT_STORE_TIMEOUT }
+        RedisStore { conn: Conn::Cluster(conn), codec: Codec::new(format), timeout: DEFAULT_STORE_TIMEOUT }
     }
 
     /// A store on the master a [`SentinelClient`](::redis::sentinel::SentinelClient) finds
     /// (build it with auth, TLS or a database as needed). The master is looked up on first use
     /// and again after any failed command, which follows a failover.
     pub fn from_sentinel(client: ::redis::sentinel::SentinelClient, format: SerializationFormat) -> Self {
-        Self::sentinel_store(client, format, DEFAULT_STORE_TIMEOUT)
+        Self::sentinel_store(client, Codec::new(format), DEFAULT_STORE_TIMEOUT)
     }
 
-    fn sentinel_store(client: ::redis::sentinel::SentinelClient, format: SerializationFormat, timeout: Duration) -> Self {
+    fn sentinel_store(client: ::redis::sentinel::SentinelClient, codec: Codec, timeout: Duration) -> Self {
         let conn = sentinel::SentinelConn::new(client, timeout);
-        RedisStore { conn: Conn::Sentinel(Arc::new(conn)), format, timeout }
+        RedisStore { conn: Conn::Sentinel(Arc::new(conn)), codec, timeout }
+    }
+
+    /// Refuses sessions over `bytes` serialized, written or read, instead of
+    /// [`DEFAULT_MAX_SESSION_SIZE`](crate::DEFAULT_MAX_SESSION_SIZE) (`session_max_size`).
+    pub fn with_max_session_size(mut self, bytes: usize) -> Self {
+        self.codec = self.codec.with_max_size(bytes);
+        self
     }
 
     /// Bounds every operation by `timeout` instead of [`DEFAULT_STORE_TIMEOUT`].
@@ -190,6 +197,21 @@ impl RedisStore {
             Err(_) => Err(StoreError::Timeout { store: STORE, after: self.timeout }),
             Ok(Err(e)) if e.is_timeout() => Err(StoreError::Timeout { store: STORE, after: self.timeout }),
             Ok(r) => Ok(r),
+        }
+    }
+}
+
+impl RedisStore {
+    /// A read of the session's value. A key of another Redis type (`WRONGTYPE`: another app's
+    /// list or hash under the session's name) is as unreadable as corrupt bytes, so the client
+    /// gets a fresh session instead of a 500 on every request.
+    async fn read(&self, cmd: &Cmd) -> Result<Option<Vec<u8>>, StoreError> {
+        match self.try_run(cmd).await? {
+            Ok(bytes) => Ok(bytes),
+            Err(e) if e.code() == Some("WRONGTYPE") => {
+                Err(StoreError::Decode(crate::codec::DecodeError::new("the key holds another Redis type than a string")))
+            }
+            Err(e) => Err(backend(e)),
         }
     }
 }
@@ -242,26 +264,30 @@ fn backend(e: RedisError) -> StoreError {
 
 impl SessionStore for RedisStore {
     async fn load(&self, key: &str, refresh: Option<&Expiry>) -> Result<Option<Loaded>, StoreError> {
-        let bytes: Option<Vec<u8>> = match refresh {
-            Some(e) => self.run(::redis::cmd("GETEX").arg(key).arg("EX").arg(e.ttl_secs())).await?,
-            None => self.run(::redis::cmd("GET").arg(key)).await?,
+        let bytes = match refresh {
+            Some(e) => self.read(::redis::cmd("GETEX").arg(key).arg("EX").arg(e.ttl_secs())).await?,
+            None => self.read(::redis::cmd("GET").arg(key)).await?,
         };
         let Some(bytes) = bytes else { return Ok(None) };
         Ok(Some(Loaded {
-            data: codec::decode(&bytes)?,
+            data: self.codec.decode_off_thread(bytes).await?,
             // Redis expires the key itself; after GETEX we know the new moment, else we did not ask.
             expires_at: refresh.map(Expiry::at),
             refreshed: refresh.is_some(),
         }))
     }
 
-    async fn save(&self, key: &str, data: &SessionMap, expiry: &Expiry) -> Result<(), StoreError> {
-        let bytes = codec::encode(data, self.format)?;
-        self.run::<()>(::redis::cmd("SET").arg(key).arg(bytes).arg("EX").arg(expiry.ttl_secs())).await
+    /// `SET key value XX EX ttl`: replaces the key only while it exists.
+    async fn save(&self, key: &str, data: &SessionMap, expiry: &Expiry) -> Result<bool, StoreError> {
+        let bytes = self.codec.encode(STORE, data)?;
+        // SET XX answers OK when it wrote, nil when the key was gone.
+        let reply: Value =
+            self.run(::redis::cmd("SET").arg(key).arg(bytes).arg("XX").arg("EX").arg(expiry.ttl_secs())).await?;
+        Ok(!matches!(reply, Value::Nil))
     }
 
     async fn create(&self, key: &str, data: &SessionMap, expiry: &Expiry) -> Result<bool, StoreError> {
-        let bytes = codec::encode(data, self.format)?;
+        let bytes = self.codec.encode(STORE, data)?;
         // SET NX answers OK when it wrote, nil when the key was there.
         let reply: Value =
             self.run(::redis::cmd("SET").arg(key).arg(bytes).arg("NX").arg("EX").arg(expiry.ttl_secs())).await?;
@@ -279,10 +305,10 @@ impl SessionStore for RedisStore {
 
     /// `GET`; the revision is the raw value.
     async fn load_for_update(&self, key: &str) -> Result<Option<(Loaded, Revision)>, StoreError> {
-        let bytes: Option<Vec<u8>> = self.run(::redis::cmd("GET").arg(key)).await?;
+        let bytes = self.read(::redis::cmd("GET").arg(key)).await?;
         let Some(bytes) = bytes else { return Ok(None) };
-        let loaded = Loaded { data: codec::decode(&bytes)?, expires_at: None, refreshed: false };
-        Ok(Some((loaded, Revision::from_bytes(bytes))))
+        let data = self.codec.decode_off_thread(bytes.clone()).await?;
+        Ok(Some((Loaded { data, expires_at: None, refreshed: false }, Revision::from_bytes(bytes))))
     }
 
     /// A Lua script that `SET`s only while `GET` still returns the revision's bytes, by
@@ -295,9 +321,9 @@ impl SessionStore for RedisStore {
         expiry: &Expiry,
     ) -> Result<bool, StoreError> {
         let Some(old) = revision.expected_bytes(STORE)? else {
-            return self.save(key, data, expiry).await.map(|()| true);
+            return self.save(key, data, expiry).await;
         };
-        let new = codec::encode(data, self.format)?;
+        let new = self.codec.encode(STORE, data)?;
         let call = |command: &str, script: &str| {
             let mut cmd = ::redis::cmd(command);
             cmd.arg(script).arg(1).arg(key).arg(old).arg(&new).arg(expiry.ttl_secs());

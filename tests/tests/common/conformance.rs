@@ -49,7 +49,7 @@ impl<S: SessionStore, W: RawPut + std::fmt::Debug + Send + Sync + 'static> Sessi
     async fn load(&self, key: &str, refresh: Option<&Expiry>) -> Result<Option<Loaded>, StoreError> {
         self.store.load(key, refresh).await
     }
-    async fn save(&self, key: &str, data: &SessionMap, expiry: &Expiry) -> Result<(), StoreError> {
+    async fn save(&self, key: &str, data: &SessionMap, expiry: &Expiry) -> Result<bool, StoreError> {
         self.store.save(key, data, expiry).await
     }
     async fn create(&self, key: &str, data: &SessionMap, expiry: &Expiry) -> Result<bool, StoreError> {
@@ -108,7 +108,8 @@ macro_rules! store_conformance {
             #[allow(unused_imports)]
             use super::*;
             $crate::store_conformance!(@tests ($make);
-                load_missing, save_then_load, save_replaces, create_only_when_absent,
+                load_missing, save_then_load, save_replaces, save_never_creates,
+                a_deleted_entry_stays_deleted, create_only_when_absent,
                 create_race_has_one_winner, delete_removes, touch_moves_expiry,
                 load_with_refresh_moves_expiry, expiry_is_honoured, large_value,
                 foreign_values_preserved, concurrent_saves, corrupt_value_is_decode_error,
@@ -176,6 +177,16 @@ fn long() -> Expiry {
     Expiry::after(LONG)
 }
 
+/// A new entry, as the lifecycle makes one: `create` (`save` only replaces).
+async fn put<S: SessionStore>(store: &S, key: &str, data: &SessionMap, expiry: &Expiry) {
+    assert!(store.create(key, data, expiry).await.expect("create"), "create of a fresh key {key}");
+}
+
+/// `save` over an entry that must be there.
+async fn must_save<S: SessionStore>(store: &S, key: &str, data: &SessionMap, expiry: &Expiry) {
+    assert!(store.save(key, data, expiry).await.expect("save"), "save of the stored entry {key} found nothing");
+}
+
 async fn must_load<S: SessionStore>(store: &S, key: &str) -> Loaded {
     match store.load(key, None).await {
         Ok(Some(l)) => {
@@ -226,7 +237,8 @@ pub async fn load_missing<S: SessionStore>(store: S) {
 pub async fn save_then_load<S: SessionStore>(store: S) {
     let k = key();
     let e = long();
-    store.save(&k, &sample(42), &e).await.expect("save");
+    put(&store, &k, &sample(1), &long()).await;
+    must_save(&store, &k, &sample(42), &e).await;
     let l = must_load(&store, &k).await;
     assert_eq!(l.data, sample(42));
     assert!(!l.refreshed, "a load without refresh must not report one");
@@ -236,12 +248,30 @@ pub async fn save_then_load<S: SessionStore>(store: S) {
 
 pub async fn save_replaces<S: SessionStore>(store: S) {
     let k = key();
-    store.save(&k, &sample(1), &long()).await.expect("first save");
+    put(&store, &k, &sample(1), &long()).await;
     let mut other = SessionMap::new();
     other.insert("only", Value::from("this"));
-    store.save(&k, &other, &long()).await.expect("second save");
+    must_save(&store, &k, &other, &long()).await;
     assert_eq!(must_load(&store, &k).await.data, other, "the whole map is replaced, not merged");
     store.delete(&k).await.expect("cleanup");
+}
+
+/// Only `create` brings an entry into being: a `save` of a key nobody created writes nothing.
+pub async fn save_never_creates<S: SessionStore>(store: S) {
+    let k = key();
+    assert!(!store.save(&k, &sample(1), &long()).await.expect("save"), "a save of a missing key reports it");
+    assert!(store.load(&k, None).await.expect("load").is_none(), "a save of a missing key wrote it");
+}
+
+/// What a logout deleted stays deleted: a request that loaded the session before cannot write
+/// it back, by `save` or by `touch`.
+pub async fn a_deleted_entry_stays_deleted<S: SessionStore>(store: S) {
+    let k = key();
+    put(&store, &k, &sample(1), &long()).await;
+    store.delete(&k).await.expect("delete");
+    assert!(!store.save(&k, &sample(2), &long()).await.expect("save"), "a save after the delete reports it");
+    assert_ne!(store.touch(&k, &long()).await.expect("touch"), Touched::Refreshed, "a touch after the delete");
+    assert!(store.load(&k, None).await.expect("load").is_none(), "the deleted entry came back");
 }
 
 pub async fn create_only_when_absent<S: SessionStore>(store: S) {
@@ -271,7 +301,7 @@ pub async fn create_race_has_one_winner<S: SessionStore>(store: S) {
 
 pub async fn delete_removes<S: SessionStore>(store: S) {
     let k = key();
-    store.save(&k, &sample(1), &long()).await.expect("save");
+    put(&store, &k, &sample(1), &long()).await;
     store.delete(&k).await.expect("delete");
     assert!(store.load(&k, None).await.expect("load").is_none());
     store.delete(&k).await.expect("deleting a missing entry is not an error");
@@ -283,7 +313,7 @@ pub async fn touch_moves_expiry<S: SessionStore>(store: S) {
         matches!(store.touch(&k, &long()).await.expect("touch missing"), Touched::Missing | Touched::Unsupported),
         "touching a missing entry must not report a refresh"
     );
-    store.save(&k, &sample(1), &short()).await.expect("save");
+    put(&store, &k, &sample(1), &short()).await;
     let e = long();
     match store.touch(&k, &e).await.expect("touch") {
         Touched::Refreshed => {
@@ -300,7 +330,7 @@ pub async fn touch_moves_expiry<S: SessionStore>(store: S) {
 
 pub async fn load_with_refresh_moves_expiry<S: SessionStore>(store: S) {
     let k = key();
-    store.save(&k, &sample(1), &short()).await.expect("save");
+    put(&store, &k, &sample(1), &short()).await;
     let e = long();
     let l = store.load(&k, Some(&e)).await.expect("load").expect("stored");
     assert_eq!(l.data, sample(1));
@@ -314,7 +344,7 @@ pub async fn load_with_refresh_moves_expiry<S: SessionStore>(store: S) {
 pub async fn expiry_is_honoured<S: SessionStore>(store: S) {
     let k = key();
     let e = short();
-    store.save(&k, &sample(1), &e).await.expect("save");
+    put(&store, &k, &sample(1), &e).await;
     assert_expiry_near(&must_load(&store, &k).await, &e);
     tokio::time::sleep(PAST_SHORT).await;
     assert_gone(&store, &k).await;
@@ -326,16 +356,17 @@ pub async fn expiry_is_honoured<S: SessionStore>(store: S) {
 
 pub async fn large_value<S: SessionStore>(store: S) {
     let k = key();
-    store.save(&k, &sample(1), &long()).await.expect("save small");
+    put(&store, &k, &sample(1), &long()).await;
     let mut big = sample(2);
     big.insert("blob", Value::Binary((0..400_000u32).map(|i| (i % 251) as u8).collect()));
     big.insert("text", Value::from("x".repeat(100_000)));
     match store.save(&k, &big, &long()).await {
-        Ok(()) => assert_eq!(must_load(&store, &k).await.data, big),
+        Ok(true) => assert_eq!(must_load(&store, &k).await.data, big),
         Err(StoreError::TooLarge { size, limit, .. }) => {
             assert!(size > limit, "TooLarge with size {size} <= limit {limit}");
             assert_eq!(must_load(&store, &k).await.data, sample(1), "a refused save leaves the old entry");
         }
+        Ok(false) => panic!("the save of a stored entry found nothing"),
         Err(e) => panic!("a ~500 KB session must be stored or refused as TooLarge, got: {e}"),
     }
     store.delete(&k).await.expect("cleanup");
@@ -344,15 +375,15 @@ pub async fn large_value<S: SessionStore>(store: S) {
 pub async fn foreign_values_preserved<S: SessionStore>(store: S) {
     let k = key();
     let mut want = foreign();
-    match store.save(&k, &want, &long()).await {
-        Ok(()) => {}
+    match store.create(&k, &want, &long()).await {
+        Ok(created) => assert!(created, "create of a fresh key"),
         // Pickle (the filesystem store) refuses u64::MAX: Python would not read back the int
         // it was. Everything else must still round-trip.
         Err(StoreError::Encode(e)) if e.to_string().contains("above i64::MAX") => {
             want.remove("big");
-            store.save(&k, &want, &long()).await.expect("save without the u64");
+            put(&store, &k, &want, &long()).await;
         }
-        Err(e) => panic!("save: {e}"),
+        Err(e) => panic!("create: {e}"),
     }
     let got = must_load(&store, &k).await.data;
     assert_eq!(got.keys().collect::<Vec<_>>(), want.keys().collect::<Vec<_>>(), "key order is kept");
@@ -371,6 +402,10 @@ pub async fn concurrent_saves<S: SessionStore>(store: S) {
     let store = Arc::new(store);
     let shared = key();
     let own: Vec<String> = (0..32).map(|_| key()).collect();
+    put(&*store, &shared, &sample(0), &long()).await;
+    for k in &own {
+        put(&*store, k, &sample(0), &long()).await;
+    }
     let tasks: Vec<_> = own
         .iter()
         .enumerate()
@@ -378,8 +413,8 @@ pub async fn concurrent_saves<S: SessionStore>(store: S) {
             let (store, k, shared) = (store.clone(), k.clone(), shared.clone());
             tokio::spawn(async move {
                 for round in 0..4 {
-                    store.save(&k, &sample(i as i64 * 10 + round), &long()).await.expect("save own");
-                    store.save(&shared, &sample(i as i64), &long()).await.expect("save shared");
+                    must_save(&*store, &k, &sample(i as i64 * 10 + round), &long()).await;
+                    must_save(&*store, &shared, &sample(i as i64), &long()).await;
                 }
             })
         })
@@ -429,7 +464,7 @@ pub async fn load_for_update_missing<S: SessionStore>(store: S) {
 /// The conditional write lands on the entry it was read from, with the new expiry.
 pub async fn save_if_unchanged_writes_an_unchanged_entry<S: SessionStore>(store: S) {
     let k = key();
-    store.save(&k, &sample(1), &short()).await.expect("save");
+    put(&store, &k, &sample(1), &short()).await;
     let (l, rev) = must_load_for_update(&store, &k).await;
     assert_eq!(l.data, sample(1));
     assert!(store.save_if_unchanged(&k, &rev, &sample(2), &long()).await.expect("save_if_unchanged"));
@@ -446,9 +481,9 @@ pub async fn save_if_unchanged_writes_an_unchanged_entry<S: SessionStore>(store:
 /// Another writer saved between the read and the conditional write: nothing is written.
 pub async fn save_if_unchanged_refuses_after_another_write<S: SessionStore>(store: S) {
     let k = key();
-    store.save(&k, &sample(1), &long()).await.expect("save");
+    put(&store, &k, &sample(1), &long()).await;
     let (_, rev) = must_load_for_update(&store, &k).await;
-    store.save(&k, &sample(7), &long()).await.expect("the other writer's save");
+    must_save(&store, &k, &sample(7), &long()).await;
     assert!(!store.save_if_unchanged(&k, &rev, &sample(2), &long()).await.expect("save_if_unchanged"));
     assert_eq!(must_load(&store, &k).await.data, sample(7), "the other writer's save stands");
     // Read again, the write goes through.
@@ -461,14 +496,14 @@ pub async fn save_if_unchanged_refuses_after_another_write<S: SessionStore>(stor
 /// The entry was deleted (a logout) or expired after the read: it is not brought back.
 pub async fn save_if_unchanged_refuses_a_gone_entry<S: SessionStore>(store: S) {
     let k = key();
-    store.save(&k, &sample(1), &long()).await.expect("save");
+    put(&store, &k, &sample(1), &long()).await;
     let (_, rev) = must_load_for_update(&store, &k).await;
     store.delete(&k).await.expect("delete");
     assert!(!store.save_if_unchanged(&k, &rev, &sample(2), &long()).await.expect("save_if_unchanged"));
     assert!(store.load(&k, None).await.expect("load").is_none(), "a deleted entry stays deleted");
 
     let k = key();
-    store.save(&k, &sample(1), &short()).await.expect("save");
+    put(&store, &k, &sample(1), &short()).await;
     let (_, rev) = must_load_for_update(&store, &k).await;
     tokio::time::sleep(PAST_SHORT).await;
     assert!(!store.save_if_unchanged(&k, &rev, &sample(2), &long()).await.expect("save_if_unchanged"));
@@ -480,7 +515,7 @@ pub async fn save_if_unchanged_refuses_a_gone_entry<S: SessionStore>(store: S) {
 pub async fn save_if_unchanged_race_has_one_winner<S: SessionStore>(store: S) {
     let store = Arc::new(store);
     let k = key();
-    store.save(&k, &sample(0), &long()).await.expect("save");
+    put(&*store, &k, &sample(0), &long()).await;
     let (_, rev) = must_load_for_update(&*store, &k).await;
     let tasks: Vec<_> = (1..=16)
         .map(|i| {
@@ -504,10 +539,10 @@ pub async fn save_if_unchanged_race_has_one_winner<S: SessionStore>(store: S) {
 /// the revision saw.
 pub async fn save_if_unchanged_leaves_other_keys_alone<S: SessionStore>(store: S) {
     let (k, twin) = (key(), key());
-    store.save(&k, &sample(1), &long()).await.expect("save");
-    store.save(&twin, &sample(1), &long()).await.expect("save twin");
+    put(&store, &k, &sample(1), &long()).await;
+    put(&store, &twin, &sample(1), &long()).await;
     let (_, rev) = must_load_for_update(&store, &k).await;
-    store.save(&k, &sample(3), &long()).await.expect("the other writer's save");
+    must_save(&store, &k, &sample(3), &long()).await;
     assert!(!store.save_if_unchanged(&k, &rev, &sample(2), &long()).await.expect("changed"));
     store.delete(&k).await.expect("delete");
     assert!(!store.save_if_unchanged(&k, &rev, &sample(2), &long()).await.expect("gone"));

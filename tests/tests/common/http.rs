@@ -146,7 +146,7 @@ impl<S: SessionStore> SessionStore for Counting<S> {
         self.tick();
         self.inner.load(key, refresh).await
     }
-    async fn save(&self, key: &str, data: &SessionMap, expiry: &Expiry) -> Result<(), StoreError> {
+    async fn save(&self, key: &str, data: &SessionMap, expiry: &Expiry) -> Result<bool, StoreError> {
         self.tick();
         self.inner.save(key, data, expiry).await
     }

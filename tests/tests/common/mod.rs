@@ -13,6 +13,8 @@ pub fn temp_dir(label: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("session-tests-{label}-{}-{n}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
+    // Whatever the umask: the filesystem store refuses a directory every local user may write.
+    std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
     dir
 }
 
@@ -24,6 +26,7 @@ pub mod spawn;
 pub mod backend_http;
 
 pub mod proxy;
+pub mod stores;
 
 /// `settings` with `session_store_timeout` set (`Settings` is non-exhaustive, so no struct update).
 pub fn with_store_timeout(mut settings: session_runtime::Settings, timeout: std::time::Duration) -> session_runtime::Settings {

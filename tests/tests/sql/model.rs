@@ -59,12 +59,11 @@ pub async fn user_sessions_listed_and_revoked(url: &str) {
     let store = SqlStore::connect_with_model::<UserSession>(&settings(url, "ignored_by_models")).await.unwrap();
     assert_eq!(store.schema().table, "user_sessions");
     let e = Expiry::after(Duration::from_secs(3600));
-    store.save("session:laptop", &user(Some("42")), &e).await.unwrap();
-    store.save("session:phone", &user(Some("42")), &e).await.unwrap();
-    store.save("session:other", &user(Some("7")), &e).await.unwrap();
-    store.save("session:anon", &user(None), &e).await.unwrap();
+    for (key, id) in [("session:laptop", Some("42")), ("session:phone", Some("42")), ("session:other", Some("7")), ("session:anon", None)] {
+        assert!(store.create(key, &user(id), &e).await.unwrap());
+    }
     // A save that logs in fills the column on update too.
-    store.save("session:anon", &user(Some("42")), &e).await.unwrap();
+    assert!(store.save("session:anon", &user(Some("42")), &e).await.unwrap());
     let n = raw.count("SELECT COUNT(*) AS n FROM user_sessions WHERE user_id = '42' AND created_at IS NOT NULL AND updated_at IS NOT NULL").await;
     assert_eq!(n, 3);
     assert_eq!(raw.count("SELECT COUNT(*) AS n FROM user_sessions WHERE note IS NULL").await, 4, "`default` columns are left alone");

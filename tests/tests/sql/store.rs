@@ -34,7 +34,7 @@ pub async fn rows_have_flask_layout(url: &str) {
     let (store, raw) = fresh(url, table).await;
     assert_eq!(store.schema().table, table);
     let key = "session:uE8VW5JpjcNUdBJq6_3IGjSR5921D4avEevMeqhgYP0";
-    store.save(key, &alice(), &Expiry::after(lifetime())).await.unwrap();
+    assert!(store.create(key, &alice(), &Expiry::after(lifetime())).await.unwrap());
     let row = raw.row(table, key).await.expect("row written");
     assert_eq!(row.session_id.as_deref(), Some(key));
     let data = row.data.unwrap();
@@ -51,7 +51,7 @@ pub async fn rows_have_flask_layout(url: &str) {
 pub async fn expired_row_is_deleted_on_read(url: &str) {
     let table = "t_expired_read";
     let (store, raw) = fresh(url, table).await;
-    store.save("session:old", &alice(), &Expiry::after(lifetime())).await.unwrap();
+    assert!(store.create("session:old", &alice(), &Expiry::after(lifetime())).await.unwrap());
     raw.expire(table, "session:old").await;
     assert_eq!(store.load("session:old", None).await.unwrap(), None);
     assert!(raw.row(table, "session:old").await.is_none(), "deleted when read");
@@ -68,8 +68,8 @@ pub async fn save_create_touch_delete(url: &str) {
 
     let mut m = alice();
     m.insert("visits", Value::from(4));
-    store.save("session:a", &m, &e).await.unwrap();
-    assert_eq!(store.load("session:a", None).await.unwrap().unwrap().data, m, "upsert replaced");
+    assert!(store.save("session:a", &m, &e).await.unwrap());
+    assert_eq!(store.load("session:a", None).await.unwrap().unwrap().data, m, "save replaced");
     assert_eq!(raw.keys(table).await, ["session:a"], "one row per key");
 
     raw.exec(&format!("UPDATE {table} SET expiry = '2100-01-01 00:00:00' WHERE session_id = 'session:a'")).await;
@@ -82,13 +82,14 @@ pub async fn save_create_touch_delete(url: &str) {
 
     store.delete("session:a").await.unwrap();
     store.delete("session:a").await.unwrap();
+    assert!(!store.save("session:a", &m, &e).await.unwrap(), "a save never inserts a deleted row again");
     assert!(raw.keys(table).await.is_empty());
     raw.drop_table(table).await;
 }
 
 async fn two_live_two_expired(store: &SqlStore, raw: &Raw, table: &str) {
     for k in ["session:live1", "session:live2", "session:dead1", "session:dead2"] {
-        store.save(k, &alice(), &Expiry::after(lifetime())).await.unwrap();
+        assert!(store.create(k, &alice(), &Expiry::after(lifetime())).await.unwrap());
     }
     raw.expire(table, "session:dead1").await;
     raw.expire(table, "session:dead2").await;
@@ -178,8 +179,8 @@ pub async fn flask_session_table(url: &str) {
 
     let mut m = loaded.data.clone();
     m.insert("n", Value::from(43));
-    store.save("session:yjhT6T", &m, &Expiry::after(lifetime())).await.unwrap();
-    store.save("session:rust", &alice(), &Expiry::after(lifetime())).await.unwrap();
+    assert!(store.save("session:yjhT6T", &m, &Expiry::after(lifetime())).await.unwrap());
+    assert!(store.create("session:rust", &alice(), &Expiry::after(lifetime())).await.unwrap());
     assert_eq!(raw.keys(table).await, ["session:rust", "session:yjhT6T"]);
     assert_eq!(store.load("session:yjhT6T", None).await.unwrap().unwrap().data, m);
 
@@ -206,7 +207,7 @@ pub async fn mysql_blob_column_limit(url: &str) {
     .await;
     let store = SqlStore::connect(&settings(url, table)).await.unwrap();
     let e = Expiry::after(lifetime());
-    store.save("session:big", &alice(), &e).await.unwrap();
+    assert!(store.create("session:big", &alice(), &e).await.unwrap());
     let mut big = alice();
     big.insert("upload", Value::Binary(vec![7; 70_000]));
     for attempt in [store.save("session:big", &big, &e).await.map(drop), store.create("session:new", &big, &e).await.map(drop)] {
@@ -220,7 +221,7 @@ pub async fn mysql_blob_column_limit(url: &str) {
     raw.drop_table(table).await;
 
     let (store, raw) = fresh(url, "t_longblob").await;
-    store.save("session:big", &big, &e).await.unwrap();
+    assert!(store.create("session:big", &big, &e).await.unwrap());
     assert_eq!(store.load("session:big", None).await.unwrap().unwrap().data, big);
     raw.drop_table("t_longblob").await;
 }
@@ -239,7 +240,7 @@ pub async fn creates_default_table_once(url: &str) {
 pub async fn load_with_refresh(url: &str) {
     let table = "t_load_refresh";
     let (store, raw) = fresh(url, table).await;
-    store.save("session:r", &alice(), &Expiry::after(Duration::from_secs(60))).await.unwrap();
+    assert!(store.create("session:r", &alice(), &Expiry::after(Duration::from_secs(60))).await.unwrap());
     let e = Expiry::after(lifetime());
     let loaded = store.load("session:r", Some(&e)).await.unwrap().unwrap();
     assert_eq!(loaded.data, alice());
@@ -275,6 +276,6 @@ pub async fn unreachable_server_fails_fast(url: &str) {
 /// SQLite's `:memory:` keeps one connection, so the sessions stay in one database.
 pub async fn sqlite_in_memory(_url: &str) {
     let store = SqlStore::connect(&settings(":memory:", "flask_sessions")).await.unwrap();
-    store.save("session:m", &alice(), &Expiry::after(lifetime())).await.unwrap();
+    assert!(store.create("session:m", &alice(), &Expiry::after(lifetime())).await.unwrap());
     assert_eq!(store.load("session:m", None).await.unwrap().unwrap().data, alice());
 }

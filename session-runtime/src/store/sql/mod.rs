@@ -31,7 +31,7 @@ pub mod __private;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime};
 
-use crate::codec::{self, SerializationFormat};
+use crate::codec::Codec;
 use crate::expiry::{is_expired, Expiry};
 use crate::map::SessionMap;
 use crate::settings::Settings;
@@ -68,7 +68,7 @@ struct Inner {
     schema: ModelSchema,
     statements: Statements,
     extras: fn(&SessionMap) -> Vec<ColumnValue>,
-    format: SerializationFormat,
+    codec: Codec,
     sweeper: Option<Sweeper>,
     /// Bound of one store operation, retries included (`session_store_timeout`).
     timeout: Duration,
@@ -159,7 +159,7 @@ impl SqlStore {
                 backend,
                 schema,
                 extras,
-                format: settings.session_serialization_format,
+                codec: Codec::from_settings(settings),
                 sweeper: settings.session_cleanup_n_requests.map(Sweeper::new),
                 timeout: settings.session_store_timeout,
                 data_limit: OnceLock::new(),
@@ -277,7 +277,7 @@ impl SqlStore {
             })
             .await?;
         let Some(row) = rows.into_iter().next() else { return Ok(None) };
-        let data = codec::decode(row.data.as_deref().unwrap_or_default())?;
+        let data = self.inner.codec.decode_off_thread(row.data.unwrap_or_default()).await?;
         Ok(Some(Loaded { data, expires_at: row.expiry.map(system_time), refreshed: true }))
     }
 
@@ -301,14 +301,31 @@ impl SqlStore {
         Ok(Some((data.unwrap_or_default(), expires_at)))
     }
 
-    /// The binds of an insert or upsert, in `Statements::insert`'s column order.
-    fn write_binds(&self, key: &str, data: &SessionMap, expiry: &Expiry) -> Result<Vec<ColumnValue>, StoreError> {
-        let bytes = codec::encode(data, self.inner.format)?;
+    /// `data` serialized, refused before it is sent when over MySQL's column or packet limit.
+    fn encode(&self, data: &SessionMap) -> Result<Vec<u8>, StoreError> {
+        let bytes = self.inner.codec.encode(self.inner.backend.name(), data)?;
         if let Some(&limit) = self.inner.data_limit.get() {
             if bytes.len() > limit {
                 return Err(StoreError::TooLarge { store: self.inner.backend.name(), size: bytes.len(), limit });
             }
         }
+        Ok(bytes)
+    }
+
+    /// The binds of an update before its `WHERE`, in `Statements::update`'s column order.
+    fn update_binds(&self, data: &SessionMap, expiry: &Expiry) -> Result<Vec<ColumnValue>, StoreError> {
+        let mut binds =
+            vec![ColumnValue::Binary(Some(self.encode(data)?)), ColumnValue::Timestamp(Some(naive(expiry.at())))];
+        if self.inner.schema.column(&Role::UpdatedAt).is_some() {
+            binds.push(ColumnValue::Timestamp(Some(naive(SystemTime::now()))));
+        }
+        binds.extend((self.inner.extras)(data));
+        Ok(binds)
+    }
+
+    /// The binds of an insert, in `Statements::insert`'s column order.
+    fn write_binds(&self, key: &str, data: &SessionMap, expiry: &Expiry) -> Result<Vec<ColumnValue>, StoreError> {
+        let bytes = self.encode(data)?;
         let now = ColumnValue::Timestamp(Some(naive(SystemTime::now())));
         let mut binds = vec![
             ColumnValue::Text(Some(key.to_owned())),
@@ -335,13 +352,15 @@ impl SessionStore for SqlStore {
             // Missing or expired: the plain path below tells which and deletes an expired row.
         }
         let Some((data, expires_at)) = self.select_live(key).await? else { return Ok(None) };
-        Ok(Some(Loaded { data: codec::decode(&data)?, expires_at, refreshed: false }))
+        Ok(Some(Loaded { data: self.inner.codec.decode_off_thread(data).await?, expires_at, refreshed: false }))
     }
 
-    async fn save(&self, key: &str, data: &SessionMap, expiry: &Expiry) -> Result<(), StoreError> {
-        let binds = self.write_binds(key, data, expiry)?;
-        self.with_pool(move |pool, st| pool.execute(&st.upsert, &binds)).await?;
-        Ok(())
+    /// `UPDATE … WHERE session_id = ?`: one row affected is a write, none a gone row. (MySQL
+    /// counts matched rows here, not changed ones: diesel connects with `CLIENT_FOUND_ROWS`.)
+    async fn save(&self, key: &str, data: &SessionMap, expiry: &Expiry) -> Result<bool, StoreError> {
+        let mut binds = self.update_binds(data, expiry)?;
+        binds.push(ColumnValue::Text(Some(key.to_owned())));
+        Ok(self.with_pool(move |pool, st| pool.execute(&st.update, &binds)).await? == 1)
     }
 
     async fn create(&self, key: &str, data: &SessionMap, expiry: &Expiry) -> Result<bool, StoreError> {
@@ -391,13 +410,12 @@ impl SessionStore for SqlStore {
     /// The live row; the revision is its raw `data` bytes.
     async fn load_for_update(&self, key: &str) -> Result<Option<(Loaded, Revision)>, StoreError> {
         let Some((data, expires_at)) = self.select_live(key).await? else { return Ok(None) };
-        let loaded = Loaded { data: codec::decode(&data)?, expires_at, refreshed: false };
+        let loaded = Loaded { data: self.inner.codec.decode_off_thread(data.clone()).await?, expires_at, refreshed: false };
         Ok(Some((loaded, Revision::from_bytes(data))))
     }
 
     /// One `UPDATE … WHERE session_id = ? AND data = <old bytes>` on a live row; one row
-    /// affected is a write. (MySQL counts matched rows here, not changed ones: diesel connects
-    /// with `CLIENT_FOUND_ROWS`, so rewriting identical bytes still counts.)
+    /// affected is a write (matched rows on MySQL too, as in `save`).
     async fn save_if_unchanged(
         &self,
         key: &str,
@@ -406,18 +424,14 @@ impl SessionStore for SqlStore {
         expiry: &Expiry,
     ) -> Result<bool, StoreError> {
         let Some(old) = revision.expected_bytes(self.inner.backend.name())? else {
-            return self.save(key, data, expiry).await.map(|()| true);
+            return self.save(key, data, expiry).await;
         };
-        let now = ColumnValue::Timestamp(Some(naive(SystemTime::now())));
-        let mut binds = vec![
-            ColumnValue::Binary(Some(codec::encode(data, self.inner.format)?)),
-            ColumnValue::Timestamp(Some(naive(expiry.at()))),
-        ];
-        if self.inner.schema.column(&Role::UpdatedAt).is_some() {
-            binds.push(now.clone());
-        }
-        binds.extend((self.inner.extras)(data));
-        binds.extend([ColumnValue::Text(Some(key.to_owned())), ColumnValue::Binary(Some(old.to_vec())), now]);
+        let mut binds = self.update_binds(data, expiry)?;
+        binds.extend([
+            ColumnValue::Text(Some(key.to_owned())),
+            ColumnValue::Binary(Some(old.to_vec())),
+            ColumnValue::Timestamp(Some(naive(SystemTime::now()))),
+        ]);
         let n = self.with_pool(move |pool, st| pool.execute(&st.update_if_unchanged, &binds)).await?;
         Ok(n == 1)
     }

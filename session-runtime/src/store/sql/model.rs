@@ -12,7 +12,7 @@ use super::backend::{check_identifier, Backend};
 ///
 /// The model describes its table ([`SessionModel::schema`]) and fills its extra columns from
 /// the session ([`SessionModel::extra_values`]); the store derives every statement from that
-/// description (load, upsert, insert, delete, touch, delete-expired, sessions-of-a-user) and the
+/// description (load, insert, update, delete, touch, delete-expired, sessions-of-a-user) and the
 /// `CREATE TABLE` for each backend ([`SessionModel::create_table_sql`]).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a session model",

@@ -11,9 +11,10 @@ pub(crate) struct Statements {
     /// binds: key, now
     pub(crate) delete_if_expired: String,
     /// binds: key, data, expiry, [created_at], [updated_at], extras...
-    pub(crate) upsert: String,
-    /// binds: as `upsert`
     pub(crate) insert: String,
+    /// binds: data, expiry, [updated_at], extras..., key. Rewrites the row only while it is
+    /// there: a save never brings back a row a logout deleted.
+    pub(crate) update: String,
     /// binds: expiry, [updated_at], key
     pub(crate) touch: String,
     /// binds: data, expiry, [updated_at], extras..., key, old data, now. Rewrites a live row
@@ -58,32 +59,17 @@ impl Statements {
         }
         let values = (1..=written.len()).map(p).collect::<Vec<_>>().join(", ");
         let insert = format!("INSERT INTO {table} ({}) VALUES ({values})", written.join(", "));
-        let upsert = match backend {
-            Backend::Mysql => {
-                // VALUES(col) is deprecated in MySQL 8.0.20 but is what MariaDB understands.
-                let set: Vec<String> = on_update.iter().map(|c| format!("{c} = VALUES({c})")).collect();
-                format!("{insert} ON DUPLICATE KEY UPDATE {}", set.join(", "))
-            }
-            Backend::Postgres | Backend::Sqlite => {
-                let set: Vec<String> = on_update.iter().map(|c| format!("{c} = excluded.{c}")).collect();
-                format!("{insert} ON CONFLICT ({sid}) DO UPDATE SET {}", set.join(", "))
-            }
+        let n = on_update.len();
+        let update = {
+            let set: Vec<String> = on_update.iter().enumerate().map(|(i, c)| format!("{c} = {}", p(i + 1))).collect();
+            format!("UPDATE {table} SET {} WHERE {sid} = {}", set.join(", "), p(n + 1))
         };
         let touch = match &updated_at {
             Some(u) => format!("UPDATE {table} SET {expiry} = {}, {u} = {} WHERE {sid} = {}", p(1), p(2), p(3)),
             None => format!("UPDATE {table} SET {expiry} = {} WHERE {sid} = {}", p(1), p(2)),
         };
-        let update_if_unchanged = {
-            let set: Vec<String> = on_update.iter().enumerate().map(|(i, c)| format!("{c} = {}", p(i + 1))).collect();
-            let n = on_update.len();
-            format!(
-                "UPDATE {table} SET {} WHERE {sid} = {} AND {data} = {} AND ({expiry} IS NULL OR {expiry} > {})",
-                set.join(", "),
-                p(n + 1),
-                p(n + 2),
-                p(n + 3)
-            )
-        };
+        let update_if_unchanged =
+            format!("{update} AND {data} = {} AND ({expiry} IS NULL OR {expiry} > {})", p(n + 2), p(n + 3));
         let n_set = if updated_at.is_some() { 2 } else { 1 };
         let set = match &updated_at {
             Some(u) => format!("{expiry} = {}, {u} = {}", p(1), p(2)),
@@ -110,8 +96,8 @@ impl Statements {
                 p(1)
             ),
             delete_if_expired: format!("DELETE FROM {table} WHERE {sid} = {} AND {expiry} <= {}", p(1), p(2)),
-            upsert,
             insert,
+            update,
             touch,
             update_if_unchanged,
             refresh_returning,
@@ -155,7 +141,7 @@ mod tests {
     use crate::store::sql::model::{Column, ColumnKind};
 
     #[test]
-    fn upserts_per_backend() {
+    fn writes_per_backend() {
         let mut s = ModelSchema::flask_default("t");
         s.columns.push(Column {
             name: "user_id".into(),
@@ -166,13 +152,15 @@ mod tests {
         });
         let pg = Statements::new(&s, Backend::Postgres);
         assert_eq!(
-            pg.upsert,
-            "INSERT INTO \"t\" (\"session_id\", \"data\", \"expiry\", \"user_id\") VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (\"session_id\") DO UPDATE SET \"data\" = excluded.\"data\", \"expiry\" = excluded.\"expiry\", \
-             \"user_id\" = excluded.\"user_id\""
+            pg.insert,
+            "INSERT INTO \"t\" (\"session_id\", \"data\", \"expiry\", \"user_id\") VALUES ($1, $2, $3, $4)"
+        );
+        assert_eq!(
+            pg.update,
+            "UPDATE \"t\" SET \"data\" = $1, \"expiry\" = $2, \"user_id\" = $3 WHERE \"session_id\" = $4"
         );
         let my = Statements::new(&s, Backend::Mysql);
-        assert!(my.upsert.ends_with("ON DUPLICATE KEY UPDATE `data` = VALUES(`data`), `expiry` = VALUES(`expiry`), `user_id` = VALUES(`user_id`)"));
+        assert_eq!(my.update, "UPDATE `t` SET `data` = ?, `expiry` = ?, `user_id` = ? WHERE `session_id` = ?");
         assert_eq!(Statements::new(&s, Backend::Sqlite).touch, "UPDATE \"t\" SET \"expiry\" = ? WHERE \"session_id\" = ?");
         assert_eq!(
             pg.update_if_unchanged,

@@ -5,7 +5,6 @@ use std::time::SystemTime;
 
 use super::model::{ColumnValue, Role, SessionFilter};
 use super::{naive, statements, system_time, SqlStore, StoredSession};
-use crate::codec;
 use crate::store::StoreError;
 
 impl SqlStore {
@@ -19,7 +18,7 @@ impl SqlStore {
             .into_iter()
             .map(|r| StoredSession {
                 key: r.session_id.unwrap_or_default(),
-                data: r.data.and_then(|d| codec::decode(&d).ok()),
+                data: r.data.and_then(|d| self.inner.codec.decode(&d).ok()),
                 expires_at: r.expiry.map(system_time),
             })
             .collect())

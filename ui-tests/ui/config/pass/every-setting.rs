@@ -20,6 +20,8 @@ use session_runtime::{session_config, FileNameHash, SameSite, SessionType};
     session_file_name_hash = "md5",
     session_cleanup_n_requests = 100,
     session_merge_on_save = true,
+    session_max_size = 65536,
+    session_cache_control_private = false,
 )]
 struct Sessions {
     secret_key: String,
@@ -42,5 +44,7 @@ fn main() {
     assert_eq!(s.session_file_name_hash, FileNameHash::Md5);
     assert_eq!(s.session_cleanup_n_requests, Some(100));
     assert!(s.session_merge_on_save);
+    assert_eq!(s.session_max_size, 65536);
+    assert!(!s.session_cache_control_private);
     assert!(s.validate().is_ok());
 }
