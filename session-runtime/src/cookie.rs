@@ -1,7 +1,6 @@
 //! The session cookie: reading it from a request, and the `Set-Cookie` values we send.
 
-use http::header::COOKIE;
-use http::{HeaderMap, HeaderValue};
+use http::HeaderValue;
 
 use crate::id::SessionId;
 use crate::settings::{SameSite, Settings};
@@ -18,11 +17,16 @@ pub(crate) struct RequestCookie {
     pub(crate) id: Option<SessionId>,
 }
 
-/// Finds the session cookie among the request's `Cookie` headers. A cookie that is too long,
-/// badly signed or badly shaped is logged and treated as absent: never an error, never adopted.
-pub(crate) fn read(headers: &HeaderMap, settings: &Settings, signer: Option<&Signer>) -> RequestCookie {
+/// Finds the session cookie among the request's `Cookie` header values (raw bytes, so every
+/// framework's header type can hand them over). A cookie that is too long, badly signed or
+/// badly shaped is logged and treated as absent: never an error, never adopted.
+pub(crate) fn read<'h>(
+    cookie_headers: impl Iterator<Item = &'h [u8]>,
+    settings: &Settings,
+    signer: Option<&Signer>,
+) -> RequestCookie {
     let name = settings.session_cookie_name.as_str();
-    let value = headers.get_all(COOKIE).iter().filter_map(|h| h.to_str().ok()).find_map(|h| find_value(h, name));
+    let value = cookie_headers.filter_map(|h| std::str::from_utf8(h).ok()).find_map(|h| find_value(h, name));
     let Some(raw) = value else {
         return RequestCookie { id: None };
     };
@@ -186,10 +190,8 @@ fn header(c: &cookie::Cookie<'_>) -> HeaderValue {
 mod tests {
     use super::*;
 
-    fn headers(cookie: &str) -> HeaderMap {
-        let mut h = HeaderMap::new();
-        h.insert(COOKIE, HeaderValue::from_str(cookie).unwrap());
-        h
+    fn headers(cookie: &str) -> std::iter::Once<&[u8]> {
+        std::iter::once(cookie.as_bytes())
     }
 
     const SID: &str = "uE8VW5JpjcNUdBJq6_3IGjSR5921D4avEevMeqhgYP0";
@@ -197,14 +199,14 @@ mod tests {
     #[test]
     fn reads_plain_and_signed_ids() {
         let s = Settings::default();
-        let got = read(&headers(&format!("a=b; session={SID}; c=d")), &s, None);
+        let got = read(headers(&format!("a=b; session={SID}; c=d")), &s, None);
         assert_eq!(got.id.unwrap().as_str(), SID);
 
         let signer = Signer::new("dev-secret-key");
         let signed = format!("session={}", signer.sign(SID));
-        assert_eq!(read(&headers(&signed), &s, Some(&signer)).id.unwrap().as_str(), SID);
-        assert!(read(&headers(&format!("session={SID}")), &s, Some(&signer)).id.is_none());
-        assert!(read(&headers(&signed), &s, Some(&Signer::new("other"))).id.is_none());
+        assert_eq!(read(headers(&signed), &s, Some(&signer)).id.unwrap().as_str(), SID);
+        assert!(read(headers(&format!("session={SID}")), &s, Some(&signer)).id.is_none());
+        assert!(read(headers(&signed), &s, Some(&Signer::new("other"))).id.is_none());
     }
 
     #[test]
@@ -232,11 +234,9 @@ mod tests {
     fn bad_cookies_are_absent() {
         let s = Settings::default();
         for bad in ["session=../../etc/passwd", "session=", "other=x", &format!("session={}", "a".repeat(5000))] {
-            assert!(read(&headers(bad), &s, None).id.is_none(), "{bad}");
+            assert!(read(headers(bad), &s, None).id.is_none(), "{bad}");
         }
-        let mut h = HeaderMap::new();
-        h.insert(COOKIE, HeaderValue::from_bytes(b"session=\xff\xfe").unwrap());
-        assert!(read(&h, &s, None).id.is_none());
+        assert!(read(std::iter::once(&b"session=\xff\xfe"[..]), &s, None).id.is_none());
     }
 
     #[test]

@@ -1,18 +1,18 @@
 //! Entry points for the fuzz targets in `fuzz/` and the property tests: the functions that read
 //! network or stored input, reachable without a server. Not public API.
 
-use http::header::COOKIE;
-use http::{HeaderMap, HeaderValue};
+use http::HeaderValue;
 
 use crate::settings::Settings;
 use crate::signer::Signer;
 
 /// Reads a session cookie from raw `Cookie` header bytes, signed or not; returns the id found.
 pub fn read_cookie(header: &[u8], signed: bool) -> Option<String> {
-    let mut headers = HeaderMap::new();
-    headers.insert(COOKIE, HeaderValue::from_bytes(header).ok()?);
+    // What a server hands on: only bytes that form a header value reach the reader.
+    let header = HeaderValue::from_bytes(header).ok()?;
     let signer = signed.then(|| Signer::new("fuzz-secret"));
-    crate::cookie::read(&headers, &Settings::default(), signer.as_ref()).id.map(|id| id.as_str().to_owned())
+    let cookie = crate::cookie::read(std::iter::once(header.as_bytes()), &Settings::default(), signer.as_ref());
+    cookie.id.map(|id| id.as_str().to_owned())
 }
 
 /// Parses a filesystem session file (header and pickle); true when it is a session.

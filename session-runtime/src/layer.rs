@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use http::header::{CACHE_CONTROL, SET_COOKIE, VARY};
+use http::header::{CACHE_CONTROL, COOKIE, SET_COOKIE, VARY};
 use http::{HeaderValue, Request, Response, StatusCode};
 use tower_layer::Layer;
 use tower_service::Service;
@@ -69,6 +69,34 @@ impl SessionLayer {
     /// MongoDB's sweep); run it from cron or a timer. Returns how many went.
     pub async fn delete_expired(&self) -> Result<u64, StoreError> {
         self.shared.store.delete_expired().await
+    }
+
+    /// The framework-free half of a request: the session of the request whose `Cookie` header
+    /// values are `cookie_headers`, to put into the request before the handler runs. Every
+    /// framework adapter (tower here, actix-web in `actix.rs`) calls this and [`end`](Self::end)
+    /// and only translates headers.
+    pub(crate) fn begin<'h>(&self, cookie_headers: impl Iterator<Item = &'h [u8]>) -> Session {
+        let shared = &self.shared;
+        let cookie = crate::cookie::read(cookie_headers, &shared.settings, shared.signer.as_ref());
+        self.count_request();
+        Session::new(Arc::clone(shared), cookie.id)
+    }
+
+    /// The other half: saves the session by Flask-Session's rules once the handler answered
+    /// with `status`, and says which headers the response gets. `Err` means the response must
+    /// become a 500 (already logged).
+    pub(crate) async fn end(&self, session: &Session, status: StatusCode) -> Result<ResponseHeaders, ()> {
+        match session.finish(status).await {
+            Ok(done) => Ok(ResponseHeaders {
+                vary_cookie: done.vary_cookie,
+                cache_private: done.set_cookie.is_some() && self.shared.settings.session_cache_control_private,
+                set_cookie: done.set_cookie,
+            }),
+            Err(e) => {
+                tracing::error!(error = %e, "saving the session failed");
+                Err(())
+            }
+        }
     }
 
     /// `session_cleanup_n_requests`: every N-th request starts a sweep in the background.
@@ -140,6 +168,18 @@ impl<S> Layer<S> for SessionLayer {
     }
 }
 
+/// What [`SessionLayer::end`] adds to a response, for each framework to write in its own types.
+#[derive(Debug)]
+pub(crate) struct ResponseHeaders {
+    /// `Vary: Cookie`: the session was read.
+    pub(crate) vary_cookie: bool,
+    /// `Set-Cookie`.
+    pub(crate) set_cookie: Option<HeaderValue>,
+    /// `Cache-Control: private` unless the response has a `Cache-Control` already: a shared
+    /// cache must never hand one user's session cookie to the next.
+    pub(crate) cache_private: bool,
+}
+
 /// The service [`SessionLayer`] wraps around yours.
 #[derive(Clone)]
 pub struct SessionService<S> {
@@ -188,12 +228,9 @@ where
     }
 
     fn call(&mut self, mut req: Request<ReqBody>) -> Self::Future {
-        let shared = &self.layer.shared;
-        let cookie = crate::cookie::read(req.headers(), &shared.settings, shared.signer.as_ref());
-        let session = Session::new(Arc::clone(shared), cookie.id);
-        let private_cache = shared.settings.session_cache_control_private;
+        let session = self.layer.begin(req.headers().get_all(COOKIE).iter().map(HeaderValue::as_bytes));
         req.extensions_mut().insert(session.clone());
-        self.layer.count_request();
+        let layer = self.layer.clone();
 
         // The inner service was made ready by `poll_ready`; a clone may not be, so call the
         // ready one and keep the clone for the next request.
@@ -202,22 +239,20 @@ where
         ResponseFuture {
             inner: Box::pin(async move {
                 let mut res = inner.call(req).await?;
-                match session.finish(res.status()).await {
-                    Ok(done) => {
-                        if done.vary_cookie {
-                            res.headers_mut().append(VARY, HeaderValue::from_static("Cookie"));
+                match layer.end(&session, res.status()).await {
+                    Ok(add) => {
+                        let headers = res.headers_mut();
+                        if add.vary_cookie {
+                            headers.append(VARY, HeaderValue::from_static("Cookie"));
                         }
-                        if let Some(c) = done.set_cookie {
-                            let headers = res.headers_mut();
+                        if let Some(c) = add.set_cookie {
                             headers.append(SET_COOKIE, c);
-                            // A shared cache must never hand one user's session cookie to the next.
-                            if private_cache && !headers.contains_key(CACHE_CONTROL) {
-                                headers.insert(CACHE_CONTROL, HeaderValue::from_static("private"));
-                            }
+                        }
+                        if add.cache_private && !headers.contains_key(CACHE_CONTROL) {
+                            headers.insert(CACHE_CONTROL, HeaderValue::from_static("private"));
                         }
                     }
-                    Err(e) => {
-                        tracing::error!(error = %e, "saving the session failed");
+                    Err(()) => {
                         res = Response::new(ResBody::default());
                         *res.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
                     }

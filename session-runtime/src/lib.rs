@@ -31,6 +31,10 @@
 
 pub mod codec;
 pub mod store;
+/// actix-web 4: [`SessionMiddleware`](actix::SessionMiddleware) and the extractors.
+#[cfg(feature = "actix")]
+#[cfg_attr(docsrs, doc(cfg(feature = "actix")))]
+pub mod actix;
 
 mod cookie;
 mod data;

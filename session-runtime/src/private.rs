@@ -184,12 +184,22 @@ pub trait SessionValue {}
 #[diagnostic::do_not_recommend]
 impl<T: serde::Serialize + serde::de::DeserializeOwned> SessionValue for T {}
 
-/// `FromRequestParts` for a `#[derive(SessionData)]` handle, when the `axum` feature is on; the
-/// feature is the runtime's, so the check happens here rather than in generated code.
-#[cfg(feature = "axum")]
+/// The framework extractors of a `#[derive(SessionData)]` handle: axum's and actix-web's, each
+/// when its feature is on. The features are the runtime's, so the check happens here rather
+/// than in generated code.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __session_data_extractor {
+    ($handle:ty) => {
+        $crate::__session_data_axum_extractor!($handle);
+        $crate::__session_data_actix_extractor!($handle);
+    };
+}
+
+#[cfg(feature = "axum")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __session_data_axum_extractor {
     ($handle:ty) => {
         #[automatically_derived]
         impl<__S> $crate::__private::axum_core::extract::FromRequestParts<__S> for $handle
@@ -215,6 +225,85 @@ macro_rules! __session_data_extractor {
 #[cfg(not(feature = "axum"))]
 #[doc(hidden)]
 #[macro_export]
-macro_rules! __session_data_extractor {
+macro_rules! __session_data_axum_extractor {
     ($handle:ty) => {};
 }
+
+#[cfg(feature = "actix")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __session_data_actix_extractor {
+    ($handle:ty) => {
+        #[automatically_derived]
+        impl $crate::__private::actix_web::FromRequest for $handle {
+            type Error = $crate::__private::actix_web::Error;
+            type Future = ::core::future::Ready<::core::result::Result<Self, Self::Error>>;
+
+            fn from_request(
+                req: &$crate::__private::actix_web::HttpRequest,
+                _: &mut $crate::__private::actix_web::dev::Payload,
+            ) -> Self::Future {
+                ::core::future::ready($crate::__private::actix_session(req).map(::core::convert::From::from))
+            }
+        }
+    };
+}
+
+#[cfg(not(feature = "actix"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __session_data_actix_extractor {
+    ($handle:ty) => {};
+}
+
+/// The crate's enabled features, as trait impls that generated bounds require (`into_actix`).
+#[derive(Debug)]
+pub struct Features;
+
+/// `#[session_config]`'s `into_actix` compiles only with the `actix` feature: its bound names
+/// this trait, implemented only then. The lifetime keeps the bound from being checked where the
+/// method is defined, so an app that never calls `into_actix` builds without the feature.
+#[diagnostic::on_unimplemented(
+    message = "`into_actix` needs the `actix` feature of session-runtime",
+    label = "the actix-web middleware is not built",
+    note = "enable it: `session-runtime = {{ version = \"0.1\", features = [\"actix\"] }}`"
+)]
+pub trait RequireActix<'a> {}
+
+#[cfg(feature = "actix")]
+impl RequireActix<'_> for Features {}
+
+/// What `into_actix` returns: the middleware, or (without the feature, where `into_actix`
+/// cannot be called) nothing that exists.
+#[cfg(feature = "actix")]
+pub type ActixMiddleware = crate::actix::SessionMiddleware;
+/// What `into_actix` returns: the middleware, or (without the feature, where `into_actix`
+/// cannot be called) nothing that exists.
+#[cfg(not(feature = "actix"))]
+#[derive(Debug)]
+pub enum ActixMiddleware {}
+
+/// What the generated `into_actix` returns.
+pub type ActixFuture<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<ActixMiddleware, crate::Error>> + 'a>>;
+
+/// The body of the generated `into_actix`: the middleware over the layer `into_layer` connects.
+pub fn into_actix<'a>(
+    layer: impl std::future::Future<Output = Result<crate::SessionLayer, crate::Error>> + 'a,
+) -> ActixFuture<'a> {
+    Box::pin(async move {
+        #[cfg(feature = "actix")]
+        return layer.await.map(crate::actix::SessionMiddleware::new);
+        // Unreachable: without the feature, no call of `into_actix` compiles.
+        #[cfg(not(feature = "actix"))]
+        return layer.await.and(Err(crate::Error::FeatureDisabled { session_type: "actix", feature: "actix" }));
+    })
+}
+
+/// The extractor body of a derived handle.
+#[cfg(feature = "actix")]
+pub fn actix_session(req: &actix_web::HttpRequest) -> Result<crate::Session, actix_web::Error> {
+    crate::actix::request_session(req)
+}
+#[cfg(feature = "actix")]
+pub use actix_web;

@@ -1,12 +1,14 @@
 //! The request lifecycle over real HTTP, on the filesystem store: what is stored, when, and
-//! which cookie the browser gets.
+//! which cookie the browser gets. One test source, run on axum (the tower layer) and on
+//! actix-web (`SessionMiddleware`): the two adapters share one lifecycle, and these tests hold
+//! them to the same answers, headers and stored files.
 
 mod common;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 
-use common::http::{bare, browser, serve_sessions, set_cookie, text, Counting};
+use common::http::{bare, browser, serve_sessions_on, set_cookie, text, Counting, Framework};
 use session_runtime::store::FilesystemStore;
 use session_runtime::{SecretKey, SessionLayer, SessionType, Settings};
 use sha2::{Digest, Sha256};
@@ -18,8 +20,8 @@ fn settings(dir: &Path) -> Settings {
     s
 }
 
-async fn app(s: Settings) -> String {
-    serve_sessions(s.into_layer().await.unwrap()).await
+async fn app(fw: Framework, s: Settings) -> String {
+    serve_sessions_on(fw, s.into_layer().await.unwrap()).await
 }
 
 fn file_of(dir: &Path, sid: &str) -> PathBuf {
@@ -31,10 +33,9 @@ fn session_files(dir: &Path) -> usize {
     std::fs::read_dir(dir).unwrap().count()
 }
 
-#[tokio::test]
-async fn new_session_then_second_visit() {
+async fn new_session_then_second_visit(fw: Framework) {
     let dir = common::temp_dir("new");
-    let base = app(settings(&dir)).await;
+    let base = app(fw, settings(&dir)).await;
     let b = browser();
     let res = b.get(format!("{base}/incr")).send().await.unwrap();
     assert_eq!(res.headers()["vary"], "Cookie");
@@ -47,10 +48,9 @@ async fn new_session_then_second_visit() {
     assert_eq!(text(&b, &format!("{base}/get")).await, "2");
 }
 
-#[tokio::test]
-async fn an_empty_session_is_never_stored() {
+async fn an_empty_session_is_never_stored(fw: Framework) {
     let dir = common::temp_dir("empty");
-    let base = app(settings(&dir)).await;
+    let base = app(fw, settings(&dir)).await;
     let res = bare().get(format!("{base}/get")).send().await.unwrap();
     assert!(set_cookie(&res).is_none());
     assert_eq!(res.headers()["vary"], "Cookie", "the session was read");
@@ -58,10 +58,9 @@ async fn an_empty_session_is_never_stored() {
     assert_eq!(session_files(&dir), 0);
 }
 
-#[tokio::test]
-async fn bad_cookies_start_a_fresh_session_with_a_new_id() {
+async fn bad_cookies_start_a_fresh_session_with_a_new_id(fw: Framework) {
     let dir = common::temp_dir("bad");
-    let base = app(settings(&dir)).await;
+    let base = app(fw, settings(&dir)).await;
     let unknown = "uE8VW5JpjcNUdBJq6_3IGjSR5921D4avEevMeqhgYP0";
     let five_kb = "a".repeat(5 * 1024);
     for cookie in [
@@ -86,10 +85,9 @@ async fn bad_cookies_start_a_fresh_session_with_a_new_id() {
     assert!(!file_of(&dir, unknown).exists());
 }
 
-#[tokio::test]
-async fn clearing_deletes_the_entry_and_expires_the_cookie() {
+async fn clearing_deletes_the_entry_and_expires_the_cookie(fw: Framework) {
     let dir = common::temp_dir("clear");
-    let base = app(settings(&dir)).await;
+    let base = app(fw, settings(&dir)).await;
     let b = browser();
     let res = b.get(format!("{base}/incr")).send().await.unwrap();
     let (sid, _) = set_cookie(&res).unwrap();
@@ -103,10 +101,9 @@ async fn clearing_deletes_the_entry_and_expires_the_cookie() {
     assert_eq!(text(&b, &format!("{base}/get")).await, "none");
 }
 
-#[tokio::test]
-async fn destroy_removes_even_the_permanent_flag() {
+async fn destroy_removes_even_the_permanent_flag(fw: Framework) {
     let dir = common::temp_dir("destroy");
-    let base = app(settings(&dir)).await;
+    let base = app(fw, settings(&dir)).await;
     let b = browser();
     let (sid, _) = set_cookie(&b.get(format!("{base}/incr")).send().await.unwrap()).unwrap();
     let res = b.get(format!("{base}/destroy")).send().await.unwrap();
@@ -114,10 +111,9 @@ async fn destroy_removes_even_the_permanent_flag() {
     assert!(!file_of(&dir, &sid).exists());
 }
 
-#[tokio::test]
-async fn browser_sessions_get_no_expires() {
+async fn browser_sessions_get_no_expires(fw: Framework) {
     let dir = common::temp_dir("browser");
-    let base = app(settings(&dir)).await;
+    let base = app(fw, settings(&dir)).await;
     let b = browser();
     let res = b.get(format!("{base}/browser-session")).send().await.unwrap();
     let (_, header) = set_cookie(&res).unwrap();
@@ -128,12 +124,11 @@ async fn browser_sessions_get_no_expires() {
     assert_eq!(res.text().await.unwrap(), "1");
 }
 
-#[tokio::test]
-async fn refresh_each_request_moves_the_expiry_without_rewriting() {
+async fn refresh_each_request_moves_the_expiry_without_rewriting(fw: Framework) {
     let dir = common::temp_dir("refresh");
     let mut s = settings(&dir);
     s.permanent_session_lifetime = std::time::Duration::from_secs(3600);
-    let base = app(s).await;
+    let base = app(fw, s).await;
     let b = browser();
     let (sid, _) = set_cookie(&b.get(format!("{base}/incr")).send().await.unwrap()).unwrap();
     let path = file_of(&dir, &sid);
@@ -150,12 +145,11 @@ async fn refresh_each_request_moves_the_expiry_without_rewriting() {
     assert_eq!(after[4..], before[4..], "the data was not rewritten");
 }
 
-#[tokio::test]
-async fn refresh_each_request_off_sends_nothing_for_reads() {
+async fn refresh_each_request_off_sends_nothing_for_reads(fw: Framework) {
     let dir = common::temp_dir("norefresh");
     let mut s = settings(&dir);
     s.session_refresh_each_request = false;
-    let base = app(s).await;
+    let base = app(fw, s).await;
     let b = browser();
     let (sid, _) = set_cookie(&b.get(format!("{base}/incr")).send().await.unwrap()).unwrap();
     let stamp = std::fs::read(file_of(&dir, &sid)).unwrap();
@@ -165,10 +159,9 @@ async fn refresh_each_request_off_sends_nothing_for_reads() {
     assert_eq!(std::fs::read(file_of(&dir, &sid)).unwrap(), stamp, "nothing written");
 }
 
-#[tokio::test]
-async fn nothing_is_saved_on_a_5xx() {
+async fn nothing_is_saved_on_a_5xx(fw: Framework) {
     let dir = common::temp_dir("5xx");
-    let base = app(settings(&dir)).await;
+    let base = app(fw, settings(&dir)).await;
     let b = browser();
     assert_eq!(text(&b, &format!("{base}/incr")).await, "1");
     let res = b.get(format!("{base}/fail")).send().await.unwrap();
@@ -181,11 +174,10 @@ async fn nothing_is_saved_on_a_5xx() {
     assert_eq!(session_files(&dir), 1);
 }
 
-#[tokio::test]
-async fn an_untouched_session_costs_no_store_call() {
+async fn an_untouched_session_costs_no_store_call(fw: Framework) {
     let dir = common::temp_dir("lazy");
     let (store, calls) = Counting::new(FilesystemStore::new(&dir).unwrap());
-    let base = serve_sessions(SessionLayer::new(store, settings(&dir)).unwrap()).await;
+    let base = serve_sessions_on(fw, SessionLayer::new(store, settings(&dir)).unwrap()).await;
     let b = browser();
     text(&b, &format!("{base}/incr")).await;
     let before = calls.load(Ordering::SeqCst);
@@ -196,10 +188,9 @@ async fn an_untouched_session_costs_no_store_call() {
     assert_eq!(calls.load(Ordering::SeqCst), before + 2, "a read: one load, one touch");
 }
 
-#[tokio::test]
-async fn regenerate_moves_the_data_to_a_new_id() {
+async fn regenerate_moves_the_data_to_a_new_id(fw: Framework) {
     let dir = common::temp_dir("regen");
-    let base = app(settings(&dir)).await;
+    let base = app(fw, settings(&dir)).await;
     let b = browser();
     let (old, _) = set_cookie(&b.get(format!("{base}/incr")).send().await.unwrap()).unwrap();
     let (new, _) = set_cookie(&b.get(format!("{base}/regenerate")).send().await.unwrap()).unwrap();
@@ -208,13 +199,12 @@ async fn regenerate_moves_the_data_to_a_new_id() {
     assert_eq!(text(&b, &format!("{base}/get")).await, "1");
 }
 
-#[tokio::test]
-async fn signed_cookies_verify_and_refuse_tampering() {
+async fn signed_cookies_verify_and_refuse_tampering(fw: Framework) {
     let dir = common::temp_dir("signed");
     let mut s = settings(&dir);
     s.session_use_signer = true;
     s.secret_key = Some(SecretKey::from("dev-secret-key"));
-    let base = app(s).await;
+    let base = app(fw, s).await;
     let b = browser();
     let (value, _) = set_cookie(&b.get(format!("{base}/incr")).send().await.unwrap()).unwrap();
     let (sid, sig) = value.split_once('.').expect("sid.signature");
@@ -228,35 +218,32 @@ async fn signed_cookies_verify_and_refuse_tampering() {
     }
 }
 
-#[tokio::test]
-async fn cookie_settings_reach_the_header() {
+async fn cookie_settings_reach_the_header(fw: Framework) {
     let dir = common::temp_dir("attrs");
     let mut s = settings(&dir);
     s.session_cookie_name = "__Host-sid".into();
     s.session_cookie_secure = true;
     s.session_cookie_samesite = Some(session_runtime::SameSite::Lax);
     s.session_cookie_httponly = false;
-    let base = app(s).await;
+    let base = app(fw, s).await;
     let res = bare().get(format!("{base}/incr")).send().await.unwrap();
     let (_, header) = set_cookie(&res).unwrap();
     assert!(header.starts_with("__Host-sid="), "{header}");
     assert!(header.contains("Secure") && header.contains("SameSite=Lax") && !header.contains("HttpOnly"), "{header}");
 }
 
-#[tokio::test]
-async fn the_null_store_reads_empty_and_refuses_writes() {
-    let base = serve_sessions(Settings::default().into_layer().await.unwrap()).await;
+async fn the_null_store_reads_empty_and_refuses_writes(fw: Framework) {
+    let base = serve_sessions_on(fw, Settings::default().into_layer().await.unwrap()).await;
     assert_eq!(text(&bare(), &format!("{base}/get")).await, "none");
     let res = bare().get(format!("{base}/incr")).send().await.unwrap();
     assert_eq!(res.status(), 500);
 }
 
-#[tokio::test]
-async fn merge_on_save_keeps_concurrent_changes_to_different_keys() {
+async fn merge_on_save_keeps_concurrent_changes_to_different_keys(fw: Framework) {
     let dir = common::temp_dir("merge");
     let mut s = settings(&dir);
     s.session_merge_on_save = true;
-    let base = app(s).await;
+    let base = app(fw, s).await;
     let b = browser();
     text(&b, &format!("{base}/incr")).await;
     let first = format!("{base}/slow-set?k=left&v=L");
@@ -277,10 +264,9 @@ async fn merge_on_save_keeps_concurrent_changes_to_different_keys() {
     assert_eq!(stored.get_as::<String>("right").unwrap().as_deref(), Some("R"));
 }
 
-#[tokio::test]
-async fn without_merge_the_last_write_wins() {
+async fn without_merge_the_last_write_wins(fw: Framework) {
     let dir = common::temp_dir("nomerge");
-    let base = app(settings(&dir)).await;
+    let base = app(fw, settings(&dir)).await;
     let b = browser();
     let (sid, _) = set_cookie(&b.get(format!("{base}/incr")).send().await.unwrap()).unwrap();
     let first = format!("{base}/slow-set?k=left&v=L");
@@ -293,12 +279,11 @@ async fn without_merge_the_last_write_wins() {
     assert!(stored.get("right").is_some());
 }
 
-#[tokio::test]
-async fn merge_does_not_bring_back_a_destroyed_session() {
+async fn merge_does_not_bring_back_a_destroyed_session(fw: Framework) {
     let dir = common::temp_dir("merge-destroy");
     let mut s = settings(&dir);
     s.session_merge_on_save = true;
-    let base = app(s).await;
+    let base = app(fw, s).await;
     let b = browser();
     let (sid, _) = set_cookie(&b.get(format!("{base}/incr")).send().await.unwrap()).unwrap();
     let first = format!("{base}/slow-set?k=late&v=x");
@@ -309,10 +294,9 @@ async fn merge_does_not_bring_back_a_destroyed_session() {
     assert!(!file_of(&dir, &sid).exists(), "the logout stands");
 }
 
-#[tokio::test]
-async fn an_unusable_session_directory_is_a_clear_error_then_recovers() {
+async fn an_unusable_session_directory_is_a_clear_error_then_recovers(fw: Framework) {
     let dir = common::temp_dir("vanish");
-    let base = app(settings(&dir)).await;
+    let base = app(fw, settings(&dir)).await;
     let b = browser();
     assert_eq!(text(&b, &format!("{base}/incr")).await, "1");
 
@@ -336,20 +320,13 @@ async fn an_unusable_session_directory_is_a_clear_error_then_recovers() {
 /// A response that sets the session cookie is `Cache-Control: private` unless the handler chose
 /// its own, so a shared cache never stores one user's cookie for the next; the setting turns
 /// it off.
-#[tokio::test]
-async fn a_response_setting_the_cookie_is_private_to_caches() {
-    use axum::routing::get;
+async fn a_response_setting_the_cookie_is_private_to_caches(fw: Framework) {
     let dir = common::temp_dir("cache-control");
-    let own = |session: session_runtime::Session| async move {
-        session.insert("visits", &1u64).await?;
-        Ok::<_, session_runtime::SessionError>(([("cache-control", "no-store")], "own"))
-    };
-    let layer = settings(&dir).into_layer().await.unwrap();
-    let base = common::http::serve(common::http::routes().route("/own", get(own)).layer(layer)).await;
+    let base = app(fw, settings(&dir)).await;
     let res = bare().get(format!("{base}/incr")).send().await.unwrap();
     assert!(set_cookie(&res).is_some());
     assert_eq!(res.headers()["cache-control"], "private");
-    let res = bare().get(format!("{base}/own")).send().await.unwrap();
+    let res = bare().get(format!("{base}/no-store")).send().await.unwrap();
     assert!(set_cookie(&res).is_some());
     assert_eq!(res.headers().get_all("cache-control").iter().collect::<Vec<_>>(), ["no-store"], "the handler's choice stands");
     let res = bare().get(format!("{base}/none")).send().await.unwrap();
@@ -357,7 +334,51 @@ async fn a_response_setting_the_cookie_is_private_to_caches() {
 
     let mut off = settings(&dir);
     off.session_cache_control_private = false;
-    let res = bare().get(format!("{}/incr", app(off).await)).send().await.unwrap();
+    let res = bare().get(format!("{}/incr", app(fw, off).await)).send().await.unwrap();
     assert!(set_cookie(&res).is_some());
     assert!(res.headers().get("cache-control").is_none(), "turned off");
 }
+
+/// Every test above, once per framework.
+macro_rules! on_both_frameworks {
+    ($($test:ident),* $(,)?) => {
+        mod axum {
+            $(
+                #[tokio::test]
+                async fn $test() {
+                    super::$test(super::Framework::Axum).await;
+                }
+            )*
+        }
+        mod actix {
+            $(
+                #[tokio::test]
+                async fn $test() {
+                    super::$test(super::Framework::Actix).await;
+                }
+            )*
+        }
+    };
+}
+
+on_both_frameworks!(
+    new_session_then_second_visit,
+    an_empty_session_is_never_stored,
+    bad_cookies_start_a_fresh_session_with_a_new_id,
+    clearing_deletes_the_entry_and_expires_the_cookie,
+    destroy_removes_even_the_permanent_flag,
+    browser_sessions_get_no_expires,
+    refresh_each_request_moves_the_expiry_without_rewriting,
+    refresh_each_request_off_sends_nothing_for_reads,
+    nothing_is_saved_on_a_5xx,
+    an_untouched_session_costs_no_store_call,
+    regenerate_moves_the_data_to_a_new_id,
+    signed_cookies_verify_and_refuse_tampering,
+    cookie_settings_reach_the_header,
+    the_null_store_reads_empty_and_refuses_writes,
+    merge_on_save_keeps_concurrent_changes_to_different_keys,
+    without_merge_the_last_write_wins,
+    merge_does_not_bring_back_a_destroyed_session,
+    an_unusable_session_directory_is_a_clear_error_then_recovers,
+    a_response_setting_the_cookie_is_private_to_caches,
+);

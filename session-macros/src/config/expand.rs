@@ -93,6 +93,20 @@ fn methods(
                 #into_layer_body
             }
 
+            /// Connects the store as [`into_layer`](Self::into_layer) does and returns the
+            /// actix-web middleware over the same lifecycle (needs the `actix` feature of
+            /// session-runtime; without it, calling this is a compile error that says so).
+            ///
+            /// An `async fn` in effect; the future is boxed so that, without the feature, the
+            /// call is the one error reported.
+            #vis fn into_actix<'__a>(self) -> #krate::__private::ActixFuture<'__a>
+            where
+                Self: '__a,
+                #krate::__private::Features: #krate::__private::RequireActix<'__a>,
+            {
+                #krate::__private::into_actix(self.into_layer())
+            }
+
             /// The session layer over a store of your own (e.g. one shared with other code).
             #vis fn layer_with_store<__Store: #krate::SessionStore>(
                 &self,

@@ -9,23 +9,47 @@ use axum::Router;
 use session_runtime::store::{Loaded, Revision, SessionStore, StoreError, Touched};
 use session_runtime::{Expiry, Session, SessionError, SessionLayer, SessionMap};
 
-/// The routes every lifecycle test drives.
+/// The routes every lifecycle test drives (the same on actix-web: [`actix::serve`]).
 pub fn routes() -> Router {
     Router::new()
         .route("/incr", get(incr))
         .route("/get", get(read))
         .route("/clear", get(clear))
-        .route("/none", get(|| async { "untouched" }))
+        .route("/none", get(|| async { UNTOUCHED }))
         .route("/fail", get(fail))
         .route("/regenerate", get(regenerate))
         .route("/browser-session", get(browser_session))
         .route("/destroy", get(destroy))
         .route("/slow-set", get(slow_set))
         .route("/keys", get(keys))
+        .route("/no-store", get(no_store))
+}
+
+/// The framework a test app runs on: one test source drives both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Framework {
+    Axum,
+    Actix,
+}
+
+/// Serves [`routes`] (or their actix-web twins) behind `layer` on `framework`.
+pub async fn serve_sessions_on(framework: Framework, layer: SessionLayer) -> String {
+    match framework {
+        Framework::Axum => serve_sessions(layer).await,
+        Framework::Actix => actix::serve(layer),
+    }
+}
+
+const UNTOUCHED: &str = "untouched";
+
+/// Sets a visit and answers with its own `Cache-Control`, which the layer must leave alone.
+async fn no_store(session: Session) -> Result<([(&'static str, &'static str); 1], &'static str), SessionError> {
+    session.insert("visits", &1u64).await?;
+    Ok(([("cache-control", "no-store")], "own"))
 }
 
 /// The session's keys, sorted, comma-separated.
-async fn keys(session: Session) -> Result<String, SessionError> {
+pub async fn keys(session: Session) -> Result<String, SessionError> {
     let mut keys: Vec<String> = session.data().await?.keys().map(str::to_owned).collect();
     keys.sort();
     Ok(keys.join(","))
@@ -49,20 +73,20 @@ async fn slow_set(
     Ok("set")
 }
 
-async fn incr(session: Session) -> Result<String, SessionError> {
+pub async fn incr(session: Session) -> Result<String, SessionError> {
     let n = session.get::<u64>("visits").await?.unwrap_or(0) + 1;
     session.insert("visits", &n).await?;
     Ok(n.to_string())
 }
 
-async fn read(session: Session) -> Result<String, SessionError> {
+pub async fn read(session: Session) -> Result<String, SessionError> {
     Ok(match session.get::<u64>("visits").await? {
         Some(n) => n.to_string(),
         None => "none".into(),
     })
 }
 
-async fn clear(session: Session) -> Result<&'static str, SessionError> {
+pub async fn clear(session: Session) -> Result<&'static str, SessionError> {
     session.clear().await?;
     Ok("cleared")
 }
@@ -72,20 +96,83 @@ async fn fail(session: Session) -> Result<StatusCode, SessionError> {
     Ok(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
-async fn regenerate(session: Session) -> Result<&'static str, SessionError> {
+pub async fn regenerate(session: Session) -> Result<&'static str, SessionError> {
     session.regenerate().await?;
     Ok("regenerated")
 }
 
-async fn browser_session(session: Session) -> Result<&'static str, SessionError> {
+pub async fn browser_session(session: Session) -> Result<&'static str, SessionError> {
     session.set_permanent(false).await?;
     session.insert("visits", &1u64).await?;
     Ok("browser session")
 }
 
-async fn destroy(session: Session) -> Result<&'static str, SessionError> {
+pub async fn destroy(session: Session) -> Result<&'static str, SessionError> {
     session.destroy().await?;
     Ok("destroyed")
+}
+
+/// The lifecycle test routes on actix-web, behind `SessionMiddleware` over the same layer: the
+/// handlers that take only a `Session` are shared with axum's routes.
+pub mod actix {
+    use std::collections::HashMap;
+
+    use actix_web::{web, App, HttpResponse, HttpServer};
+    use session_runtime::actix::SessionMiddleware;
+    use session_runtime::{Session, SessionError, SessionLayer};
+
+    use super::{browser_session, clear, destroy, incr, keys, read, regenerate, SLOW_SET_PAUSE, UNTOUCHED};
+
+    async fn fail(session: Session) -> Result<HttpResponse, SessionError> {
+        session.insert("visits", &100u64).await?;
+        Ok(HttpResponse::InternalServerError().finish())
+    }
+
+    async fn slow_set(session: Session, q: web::Query<HashMap<String, String>>) -> Result<&'static str, SessionError> {
+        session.get::<u64>("visits").await?;
+        tokio::time::sleep(SLOW_SET_PAUSE).await;
+        session.insert(&q["k"], &q["v"]).await?;
+        Ok("set")
+    }
+
+    async fn no_store(session: Session) -> Result<HttpResponse, SessionError> {
+        session.insert("visits", &1u64).await?;
+        Ok(HttpResponse::Ok().insert_header(("cache-control", "no-store")).body("own"))
+    }
+
+    /// Serves on 127.0.0.1 at a free port, from a thread running actix-web's own runtime
+    /// (one worker); returns the base URL.
+    pub fn serve(layer: SessionLayer) -> String {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+        let addr = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                HttpServer::new(move || {
+                    App::new()
+                        .wrap(SessionMiddleware::new(layer.clone()))
+                        .route("/incr", web::get().to(incr))
+                        .route("/get", web::get().to(read))
+                        .route("/clear", web::get().to(clear))
+                        .route("/none", web::get().to(|| async { UNTOUCHED }))
+                        .route("/fail", web::get().to(fail))
+                        .route("/regenerate", web::get().to(regenerate))
+                        .route("/browser-session", web::get().to(browser_session))
+                        .route("/destroy", web::get().to(destroy))
+                        .route("/slow-set", web::get().to(slow_set))
+                        .route("/keys", web::get().to(keys))
+                        .route("/no-store", web::get().to(no_store))
+                })
+                .workers(1)
+                .disable_signals()
+                .listen(listener)
+                .expect("listen")
+                .run()
+                .await
+                .expect("actix server")
+            })
+        });
+        format!("http://{addr}")
+    }
 }
 
 /// Serves `app` on 127.0.0.1 at a free port; returns its base URL.
