@@ -14,7 +14,7 @@
 # daemons. A dash in NAME maps to an underscore in the function names.
 set -uo pipefail
 
-SERVICES=(redis redis-cluster memcached postgres mariadb mongo flask unchained)
+SERVICES=(build-libs redis redis-cluster memcached postgres mariadb mongo flask unchained)
 
 STATE=/var/tmp                                   # logs, pid files, data dirs
 CLUSTER_DIR=$STATE/session-redis-cluster
@@ -104,6 +104,15 @@ ensure_venv() {
   venv_imports || { log "$dir: 'import $module' fails after pip install"; return 1; }
   echo "$want" >"$stamp"
 }
+
+# ------------------------------------------------------------------------------------------------
+# The C libraries `cargo test --all-features` links: diesel's mysql, postgres and sqlite features
+# (mysqlclient-sys, pq-sys, libsqlite3-sys find them with pkg-config). No server, no env lines.
+ensure_build_libs() {
+  apt_install pkg-config default-libmysqlclient-dev libpq-dev libsqlite3-dev \
+    || { fail build-libs "cannot install the client libraries diesel links"; return; }
+}
+env_build_libs() { :; }
 
 # ------------------------------------------------------------------------------------------------
 # Redis (127.0.0.1:6379, keeps nothing on disk; the same command the machine image uses)

@@ -55,15 +55,29 @@ impl Drop for Ctxt {
     }
 }
 
-/// The closest of `candidates` to `word`, if close enough to be a likely typo.
+/// Parts of a name that say nothing about which setting is meant (`redis_url`, `session_secret`).
+const FILLER: &[&str] = &["url", "uri", "dsn", "session", "sessions", "host", "addr", "address"];
+
+/// The closest of `candidates` to `word`, if close enough to be a likely typo; else the closest
+/// candidate holding one of `word`'s meaningful parts, for a name from another framework
+/// (`redis_url` → `session_redis`, `secret` → `secret_key`).
 pub(crate) fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let candidates: Vec<&str> = candidates.into_iter().collect();
     let limit = (word.len() / 3).max(2);
-    candidates
-        .into_iter()
-        .map(|c| (levenshtein(word, c), c))
+    let typo = candidates
+        .iter()
+        .map(|c| (levenshtein(word, c), *c))
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
+        .map(|(_, c)| c);
+    typo.or_else(|| {
+        let parts: Vec<&str> = word.split('_').filter(|p| p.len() >= 3 && !FILLER.contains(p)).collect();
+        candidates
+            .iter()
+            .filter(|c| c.split('_').any(|t| parts.contains(&t)))
+            .min_by_key(|c| levenshtein(word, c))
+            .copied()
+    })
 }
 
 fn levenshtein(a: &str, b: &str) -> usize {
@@ -96,5 +110,14 @@ mod tests {
         assert_eq!(did_you_mean("session_cooke_name", words), Some("session_cookie_name"));
         assert_eq!(did_you_mean("sesion_type", words), Some("session_type"));
         assert_eq!(did_you_mean("color", words), None);
+    }
+
+    #[test]
+    fn suggests_the_setting_another_framework_calls_otherwise() {
+        let words = ["session_redis", "secret_key", "secret_key_fallbacks", "session_store_timeout"];
+        assert_eq!(did_you_mean("redis_url", words), Some("session_redis"));
+        assert_eq!(did_you_mean("secret", words), Some("secret_key"));
+        assert_eq!(did_you_mean("timeout", words), Some("session_store_timeout"));
+        assert_eq!(did_you_mean("session_url", words), None);
     }
 }

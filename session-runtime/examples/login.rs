@@ -2,16 +2,19 @@
 //! the browser before login (session fixation) never becomes a logged-in session, and the
 //! whole session gone on logout (`destroy`). Signed cookies, filesystem store.
 //!
+//! Logging in and out change state, so they are POSTs (a GET could be triggered by a link or an
+//! `<img>` on another site, or replayed by a prefetch); reading who is logged in is a GET.
+//!
 //! `SECRET_KEY=... cargo run --example login` (files in `SESSION_FILE_DIR`, default
 //! `./flask_sessions`), then with a cookie jar:
-//! `curl -c jar -b jar 'http://127.0.0.1:3000/login?user=alice'`, `curl -c jar -b jar
-//! http://127.0.0.1:3000/`, `curl -c jar -b jar http://127.0.0.1:3000/logout`.
+//! `curl -c jar -b jar -d user=alice http://127.0.0.1:3000/login`, `curl -c jar -b jar
+//! http://127.0.0.1:3000/`, `curl -c jar -b jar -X POST http://127.0.0.1:3000/logout`.
 
 use std::path::PathBuf;
 
-use axum::extract::Query;
 use axum::http::StatusCode;
-use axum::routing::get;
+use axum::routing::{get, post};
+use axum::Form;
 use axum::Router;
 use serde::Deserialize;
 use session_runtime::{session_config, SecretKey, SessionData, SessionError};
@@ -41,10 +44,10 @@ struct Credentials {
     user: String,
 }
 
-async fn login(login: LoginSession, Query(who): Query<Credentials>) -> Result<(StatusCode, String), SessionError> {
-    // A real app checks a password here.
+async fn login(login: LoginSession, Form(who): Form<Credentials>) -> Result<(StatusCode, String), SessionError> {
+    // A real app checks a password here (and a CSRF token, as for every POST).
     if who.user.is_empty() {
-        return Ok((StatusCode::BAD_REQUEST, "give ?user=<name>".into()));
+        return Ok((StatusCode::BAD_REQUEST, "post user=<name>".into()));
     }
     // Fixation defence: whatever id the browser came with, the logged-in session gets a new one;
     // the old entry is deleted when the response goes out.
@@ -68,7 +71,7 @@ async fn logout(login: LoginSession) -> Result<&'static str, SessionError> {
 
 /// The routes, without the session layer.
 pub fn router() -> Router {
-    Router::new().route("/", get(whoami)).route("/login", get(login)).route("/logout", get(logout))
+    Router::new().route("/", get(whoami)).route("/login", post(login)).route("/logout", post(logout))
 }
 
 #[allow(dead_code)] // Tests use the routes, not `main`.

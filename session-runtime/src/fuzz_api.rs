@@ -20,3 +20,9 @@ pub fn read_session_file(bytes: &[u8]) -> bool {
     let codec = crate::codec::Codec::from_settings(&Settings::default());
     crate::store::filesystem::parse_file(&codec, bytes).is_ok()
 }
+
+/// Plants `bytes` verbatim under `key` in a [`MemoryStore`](crate::store::MemoryStore), for the
+/// conformance suite's corrupt-entry test (every other store's tests use the server's client).
+pub fn memory_put_raw(store: &crate::store::MemoryStore, key: &str, bytes: &[u8], ttl: std::time::Duration) {
+    store.put_raw(key, bytes.to_vec(), std::time::SystemTime::now() + ttl);
+}

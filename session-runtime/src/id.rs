@@ -19,7 +19,7 @@ pub(crate) const ID_LENGTH_RANGE: std::ops::RangeInclusive<usize> = 16..=64;
 pub struct SessionId(Box<str>);
 
 impl SessionId {
-    /// A new id of `bytes` CSPRNG bytes (clamped to [`ID_LENGTH_RANGE`]).
+    /// A new id of `bytes` CSPRNG bytes (clamped to 16..=64).
     pub fn generate(bytes: usize) -> Self {
         let n = bytes.clamp(*ID_LENGTH_RANGE.start(), *ID_LENGTH_RANGE.end());
         let mut buf = [0u8; 64];

@@ -14,7 +14,7 @@ use tower_service::Service;
 
 use crate::error::Error;
 use crate::session::{Session, Shared};
-use crate::settings::Settings;
+use crate::settings::{SessionType, Settings};
 use crate::signer::Signer;
 use crate::store::{self, DynStore, SessionStore, StoreError};
 
@@ -31,7 +31,20 @@ pub struct SessionLayer {
 
 impl SessionLayer {
     /// A layer over `store`, after checking `settings`.
-    pub fn new(store: impl SessionStore, settings: Settings) -> Result<Self, crate::SettingsError> {
+    ///
+    /// The store is the one source of everything store-specific: it decides whether sessions
+    /// can be written ([`SessionStore::accepts_writes`]) and was given its URL, directory or
+    /// table by its own constructor. `settings` then only needs what the layer itself reads
+    /// (cookie, lifetime, signer, key prefix, merging), so `Settings::default()` works with any
+    /// store. Settings that say otherwise are refused rather than ignored: given one of the
+    /// bundled stores, a `session_type` naming another backend, or a setting only another
+    /// backend reads (`session_redis` with a [`FilesystemStore`](crate::store::FilesystemStore)),
+    /// is a [`SettingsError`](crate::SettingsError) naming that setting. A store of your own
+    /// (or a wrapper around a bundled one) may read any setting, so it is not second-guessed.
+    pub fn new<S: SessionStore>(store: S, settings: Settings) -> Result<Self, crate::SettingsError> {
+        if let Some(kind) = store::bundled_type::<S>() {
+            check_agrees_with_store(&settings, kind)?;
+        }
         Self::from_dyn(Arc::new(store), settings)
     }
 
@@ -99,6 +112,33 @@ impl SessionLayer {
             });
         }
     }
+}
+
+/// `settings` has nothing store-specific that the store of backend `kind` would not read.
+fn check_agrees_with_store(settings: &Settings, kind: SessionType) -> Result<(), crate::SettingsError> {
+    let store = kind.name();
+    if settings.session_type != SessionType::Null && settings.session_type != kind {
+        return Err(crate::SettingsError {
+            setting: "session_type",
+            message: format!(
+                "session_type is \"{}\" but the layer was given the {store} store; the store you pass is the \
+                 store: leave session_type at its default, or set it to \"{store}\"",
+                settings.session_type.name()
+            ),
+        });
+    }
+    if let Some(&(setting, owner)) = settings.changed_backend_settings().iter().find(|&&(_, owner)| owner != kind) {
+        return Err(crate::SettingsError {
+            setting,
+            message: format!(
+                "{setting} is set, but only the {} store reads it and the layer was given the {store} store, \
+                 which ignores it; give store settings to the store's constructor, or use Settings::into_layer \
+                 to build the store of session_type",
+                owner.name()
+            ),
+        });
+    }
+    Ok(())
 }
 
 impl Settings {

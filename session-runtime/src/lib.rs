@@ -23,7 +23,7 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Stores: [`store::NullStore`] and [`store::FilesystemStore`] always; Redis, memcached, MongoDB
+//! Stores: [`store::NullStore`], [`store::MemoryStore`] and [`store::FilesystemStore`] always; Redis, memcached, MongoDB
 //! and SQL (diesel) behind the cargo features of the same names. Bring your own by implementing
 //! [`SessionStore`].
 #![cfg_attr(docsrs, feature(doc_cfg))]

@@ -17,67 +17,120 @@ pub use crate::data::SessionData;
 
 use crate::{FileNameHash, SameSite, SecretKey, SerializationFormat, SessionType};
 
-/// Turns the value of a `#[session_config]` field into the setting of the same name.
-#[diagnostic::on_unimplemented(
-    message = "a `#[session_config]` field of type `{Self}` cannot hold this setting, which takes `{T}`",
-    label = "this type cannot serve the setting of the same name",
-    note = "the field types each setting accepts are listed in the docs of `#[session_config]`"
-)]
-pub trait FieldValue<T> {
-    /// The setting's value.
-    fn to_setting(&self) -> T;
-}
-
-macro_rules! field_value {
-    ($($setting:ty => { $($field:ty => |$v:ident| $conv:expr;)* })*) => {$($(
-        #[diagnostic::do_not_recommend]
-        impl FieldValue<$setting> for $field {
-            fn to_setting(&self) -> $setting {
-                let $v = self;
-                $conv
-            }
+// One trait per setting type (not one generic `FieldValue<T>`): for a field type with a
+// single conversion, rustc would otherwise answer a wrong type with "but `FieldValue<X>` is
+// implemented for it" and quote the whole macro below.
+macro_rules! field_traits {
+    ($($(#[$doc:meta])* $name:ident: $setting:ty, $message:literal, $note:literal {
+        $($field:ty => |$v:ident| $conv:expr;)*
+    })*) => {$(
+        $(#[$doc])*
+        #[diagnostic::on_unimplemented(message = $message, label = "this type cannot serve the setting of the same name", note = $note)]
+        pub trait $name {
+            /// The setting's value.
+            fn to_setting(&self) -> $setting;
         }
-    )*)*};
+        $(
+            #[diagnostic::do_not_recommend]
+            impl $name for $field {
+                fn to_setting(&self) -> $setting {
+                    let $v = self;
+                    $conv
+                }
+            }
+        )*
+    )*};
 }
 
-field_value! {
-    bool => { bool => |v| *v; }
-    String => {
+field_traits! {
+    /// A field for a `bool` setting.
+    BoolField: bool,
+        "a `#[session_config]` field of type `{Self}` cannot hold this setting, which takes `bool`",
+        "give the field type `bool`" {
+        bool => |v| *v;
+    }
+    /// A field for a string setting.
+    TextField: String,
+        "a `#[session_config]` field of type `{Self}` cannot hold this setting, which takes a string",
+        "give the field type `String`, `&'static str`, `Box<str>` or `Cow<'static, str>`" {
         String => |v| v.clone();
         &'static str => |v| (*v).to_owned();
         Box<str> => |v| v.to_string();
         Cow<'static, str> => |v| v.to_string();
     }
-    Option<String> => {
+    /// A field for an optional string setting.
+    OptTextField: Option<String>,
+        "a `#[session_config]` field of type `{Self}` cannot hold this setting, which takes an optional string",
+        "give the field type `String`, `&'static str`, `Option<String>` or `Option<&'static str>`" {
         String => |v| Some(v.clone());
         &'static str => |v| Some((*v).to_owned());
         Option<String> => |v| v.clone();
         Option<&'static str> => |v| v.map(str::to_owned);
     }
-    Duration => {
+    /// A field for a duration setting.
+    DurationField: Duration,
+        "a `#[session_config]` field of type `{Self}` cannot hold this setting, which takes a duration",
+        "give the field type `std::time::Duration`, or `u64` for whole seconds" {
         Duration => |v| *v;
         u64 => |v| Duration::from_secs(*v);
     }
-    Option<SameSite> => {
+    /// A field for `session_cookie_samesite`.
+    SameSiteField: Option<SameSite>,
+        "a `#[session_config]` field of type `{Self}` cannot hold this setting, which takes a `SameSite`",
+        "give the field type `session_runtime::SameSite` or `Option<session_runtime::SameSite>`" {
         SameSite => |v| Some(*v);
         Option<SameSite> => |v| *v;
     }
-    SessionType => { SessionType => |v| *v; }
-    SerializationFormat => { SerializationFormat => |v| *v; }
-    FileNameHash => { FileNameHash => |v| *v; }
-    PathBuf => {
+    /// A field for `session_type`.
+    SessionTypeField: SessionType,
+        "a `#[session_config]` field of type `{Self}` cannot hold this setting, which takes a `SessionType`",
+        "give the field type `session_runtime::SessionType`" {
+        SessionType => |v| *v;
+    }
+    /// A field for `session_serialization_format`.
+    FormatField: SerializationFormat,
+        "a `#[session_config]` field of type `{Self}` cannot hold this setting, which takes a `SerializationFormat`",
+        "give the field type `session_runtime::SerializationFormat`" {
+        SerializationFormat => |v| *v;
+    }
+    /// A field for `session_file_name_hash`.
+    FileNameHashField: FileNameHash,
+        "a `#[session_config]` field of type `{Self}` cannot hold this setting, which takes a `FileNameHash`",
+        "give the field type `session_runtime::FileNameHash`" {
+        FileNameHash => |v| *v;
+    }
+    /// A field for a path setting.
+    PathField: PathBuf,
+        "a `#[session_config]` field of type `{Self}` cannot hold this setting, which takes a path",
+        "give the field type `PathBuf`, `String`, `&'static str` or `&'static Path`" {
         PathBuf => |v| v.clone();
         String => |v| PathBuf::from(v);
         &'static str => |v| PathBuf::from(v);
         &'static Path => |v| v.to_path_buf();
     }
-    usize => { usize => |v| *v; }
-    u32 => { u32 => |v| *v; }
-    Option<u64> => {
+    /// A field for a `usize` setting.
+    UsizeField: usize,
+        "a `#[session_config]` field of type `{Self}` cannot hold this setting, which takes `usize`",
+        "give the field type `usize`" {
+        usize => |v| *v;
+    }
+    /// A field for a `u32` setting.
+    U32Field: u32,
+        "a `#[session_config]` field of type `{Self}` cannot hold this setting, which takes `u32`",
+        "give the field type `u32`" {
+        u32 => |v| *v;
+    }
+    /// A field for an optional count.
+    OptU64Field: Option<u64>,
+        "a `#[session_config]` field of type `{Self}` cannot hold this setting, which takes an optional `u64`",
+        "give the field type `u64` or `Option<u64>`" {
         u64 => |v| Some(*v);
         Option<u64> => |v| *v;
     }
-    Option<SecretKey> => {
+    /// A field for `secret_key`.
+    SecretKeyField: Option<SecretKey>,
+        "a `#[session_config]` field of type `{Self}` cannot hold this setting, which takes a secret key",
+        "give the field type `String`, `&'static str`, `Vec<u8>`, `SecretKey` or an `Option` of `String` or `SecretKey`" {
         String => |v| Some(SecretKey::from(v.clone()));
         &'static str => |v| Some(SecretKey::from(*v));
         Vec<u8> => |v| Some(SecretKey::new(v.clone()));
@@ -85,61 +138,15 @@ field_value! {
         Option<String> => |v| v.clone().map(SecretKey::from);
         Option<SecretKey> => |v| v.clone();
     }
-    Vec<SecretKey> => {
+    /// A field for `secret_key_fallbacks`.
+    SecretKeysField: Vec<SecretKey>,
+        "a `#[session_config]` field of type `{Self}` cannot hold this setting, which takes a list of secret keys",
+        "give the field type `Vec<String>`, `Vec<&'static str>` or `Vec<SecretKey>`" {
         Vec<String> => |v| v.iter().cloned().map(SecretKey::from).collect();
         Vec<&'static str> => |v| v.iter().copied().map(SecretKey::from).collect();
         Vec<SecretKey> => |v| v.clone();
     }
 }
-
-/// The crate's enabled features, as trait impls that `#[session_config]` requires.
-#[derive(Debug)]
-pub struct Features;
-
-#[diagnostic::on_unimplemented(
-    message = "session_type = \"redis\" needs the `redis` feature of session-runtime",
-    label = "the `redis` feature is off",
-    note = "enable it in Cargo.toml: session-runtime = {{ version = \"0.1\", features = [\"redis\"] }}"
-)]
-pub trait RedisFeature {}
-#[cfg(feature = "redis")]
-impl RedisFeature for Features {}
-
-#[diagnostic::on_unimplemented(
-    message = "session_type = \"memcached\" needs the `memcached` feature of session-runtime",
-    label = "the `memcached` feature is off",
-    note = "enable it in Cargo.toml: session-runtime = {{ version = \"0.1\", features = [\"memcached\"] }}"
-)]
-pub trait MemcachedFeature {}
-#[cfg(feature = "memcached")]
-impl MemcachedFeature for Features {}
-
-#[diagnostic::on_unimplemented(
-    message = "session_type = \"mongodb\" needs the `mongodb` feature of session-runtime",
-    label = "the `mongodb` feature is off",
-    note = "enable it in Cargo.toml: session-runtime = {{ version = \"0.1\", features = [\"mongodb\"] }}"
-)]
-pub trait MongodbFeature {}
-#[cfg(feature = "mongodb")]
-impl MongodbFeature for Features {}
-
-#[diagnostic::on_unimplemented(
-    message = "session_type = \"sqlalchemy\" needs one of the `postgres`, `sqlite` or `mysql` features of session-runtime",
-    label = "no SQL feature is on",
-    note = "enable the one of your database in Cargo.toml: session-runtime = {{ version = \"0.1\", features = [\"postgres\"] }}"
-)]
-pub trait SqlFeature {}
-#[cfg(feature = "diesel")]
-impl SqlFeature for Features {}
-
-/// Fails to compile unless the feature is on.
-pub const fn require_redis<F: RedisFeature>() {}
-/// Fails to compile unless the feature is on.
-pub const fn require_memcached<F: MemcachedFeature>() {}
-/// Fails to compile unless the feature is on.
-pub const fn require_mongodb<F: MongodbFeature>() {}
-/// Fails to compile unless a SQL feature is on.
-pub const fn require_sql<F: SqlFeature>() {}
 
 /// What `#[session(default)]` needs of a field type; spanned on `default` by the derive.
 #[diagnostic::on_unimplemented(
@@ -161,7 +168,7 @@ pub async fn layer_with_model<M: crate::store::sql::SessionModel>(
     let store = crate::store::sql::SqlStore::connect_with_model::<M>(&settings).await?;
     Ok(crate::SessionLayer::new(store, settings)?)
 }
-/// Without a SQL feature, `require_sql` already reports the missing feature.
+/// Without a SQL feature, `#[session_config]` already reported the missing feature.
 #[cfg(not(any(feature = "postgres", feature = "sqlite", feature = "mysql")))]
 pub async fn layer_with_model<M: ?Sized>(settings: crate::Settings) -> Result<crate::SessionLayer, crate::Error> {
     settings.into_layer().await
@@ -248,6 +255,10 @@ macro_rules! __session_data_actix_extractor {
 macro_rules! __session_data_actix_extractor {
     ($handle:ty) => {};
 }
+
+/// The crate's enabled features, as trait impls that generated bounds require (`into_actix`).
+#[derive(Debug)]
+pub struct Features;
 
 /// `#[session_config]`'s `into_actix` compiles only with the `actix` feature: its bound names
 /// this trait, implemented only then. The lifetime keeps the bound from being checked where the

@@ -15,7 +15,7 @@ use crate::error::SessionError;
 use crate::expiry::{is_expired, Expiry};
 use crate::id::SessionId;
 use crate::map::{SessionMap, PERMANENT_KEY};
-use crate::settings::{SessionType, Settings};
+use crate::settings::Settings;
 use crate::signer::Signer;
 use crate::store::{DynStore, StoreError, Touched};
 use crate::Value;
@@ -51,8 +51,9 @@ impl Shared {
         key
     }
 
+    /// The store's answer, not `session_type`'s: a layer over any store but `NullStore` writes.
     fn writable(&self) -> bool {
-        self.settings.session_type != SessionType::Null
+        self.store.accepts_writes()
     }
 
     fn fresh_data(&self) -> SessionMap {
@@ -68,6 +69,12 @@ impl Shared {
 ///
 /// A handler that never touches it costs no store round trip. Keys a handler does not write
 /// (for example ones a Flask app wrote) are kept as they were read.
+///
+/// It reaches a handler as a request extension that [`SessionLayer`](crate::SessionLayer) puts
+/// in before calling the service it wraps: axum handlers take it as an extractor, any other
+/// tower or hyper service with `req.extensions().get::<Session>()` (see `examples/hyper.rs`).
+/// The layer must therefore wrap every service that reads the session; a service outside it
+/// finds none (axum then answers 500 with [`MissingSessionLayer`](crate::MissingSessionLayer)).
 ///
 /// ```
 /// # async fn handler(session: session_runtime::Session) -> Result<String, session_runtime::SessionError> {
@@ -221,6 +228,12 @@ impl Session {
     }
 
     /// Gives the session a new id and deletes the old entry; call it on login, against fixation.
+    ///
+    /// Everything is kept: every key (this request's changes and keys another app wrote),
+    /// `_permanent`, and the lifetime, which starts again from now. Only the id changes: the new
+    /// entry is written and the old one deleted when the response goes out, with a cookie for
+    /// the new id. (tower-sessions calls this `cycle_id`, actix-session `renew`.) To drop the
+    /// data as well, use [`destroy`](Self::destroy) (logout) or [`clear`](Self::clear).
     pub async fn regenerate(&self) -> Result<(), SessionError> {
         let mut st = self.writable_state().await?;
         if let Some(old) = st.id.take() {
@@ -230,7 +243,8 @@ impl Session {
         Ok(())
     }
 
-    /// Deletes the session: its entry goes, and its cookie is expired.
+    /// Deletes the session: its entry goes, and its cookie is expired (logout). tower-sessions
+    /// calls this `flush`, actix-session `purge`.
     pub async fn destroy(&self) -> Result<(), SessionError> {
         let mut st = self.writable_state().await?;
         st.data.clear_all();

@@ -108,16 +108,25 @@ impl fmt::Debug for SecretKey {
 
 /// Every setting of the Session Bundle, lowercased, with the seed's defaults.
 ///
-/// `#[session_config]` fills one in from checked literals and runtime fields; by hand, start from
-/// `Settings::default()` and assign fields. [`Settings::validate`] checks what the macro checks at
-/// compile time, for values that only exist at run time.
+/// `#[session_config]` fills one in from checked literals and runtime fields. By hand, start
+/// from a backend's constructor ([`filesystem`](Self::filesystem), [`redis`](Self::redis),
+/// [`memcached`](Self::memcached), [`mongodb`](Self::mongodb), [`sqlalchemy`](Self::sqlalchemy))
+/// or `Settings::default()`, and change the rest in [`with`](Self::with), all in one expression
+/// (the struct is `#[non_exhaustive]`, so struct-update syntax is refused outside this crate).
+/// [`Settings::validate`] checks what the macro checks at compile time, for values that only
+/// exist at run time.
 ///
 /// ```
-/// use session_runtime::{Settings, SessionType};
-/// let mut s = Settings::default();
-/// s.session_type = SessionType::Filesystem;
-/// s.session_cookie_secure = true;
-/// assert!(s.validate().is_ok());
+/// use std::time::Duration;
+/// use session_runtime::{SameSite, SessionType, Settings};
+///
+/// let settings = Settings::redis("redis://127.0.0.1:6379/0").with(|s| {
+///     s.session_cookie_secure = true;
+///     s.session_cookie_samesite = Some(SameSite::Lax);
+///     s.permanent_session_lifetime = Duration::from_secs(7 * 86_400);
+/// });
+/// assert_eq!(settings.session_type, SessionType::Redis);
+/// assert!(settings.validate().is_ok());
 /// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -297,6 +306,40 @@ impl Settings {
         Settings { session_serialization_format: SerializationFormat::Pickle, ..Settings::default() }
     }
 
+    /// The filesystem store in `dir`, every other setting at its default.
+    pub fn filesystem(dir: impl Into<PathBuf>) -> Self {
+        Settings { session_type: SessionType::Filesystem, session_file_dir: dir.into(), ..Settings::default() }
+    }
+
+    /// The Redis store at `url` (several comma-separated URLs: Redis Cluster; a
+    /// `redis+sentinel://` URL: Sentinel), every other setting at its default.
+    pub fn redis(url: impl Into<String>) -> Self {
+        Settings { session_type: SessionType::Redis, session_redis: url.into(), ..Settings::default() }
+    }
+
+    /// The memcached store on `servers` (comma-separated URLs), every other setting at its default.
+    pub fn memcached(servers: impl Into<String>) -> Self {
+        Settings { session_type: SessionType::Memcached, session_memcached: servers.into(), ..Settings::default() }
+    }
+
+    /// The MongoDB store at `url`, every other setting at its default.
+    pub fn mongodb(url: impl Into<String>) -> Self {
+        Settings { session_type: SessionType::Mongodb, session_mongodb: url.into(), ..Settings::default() }
+    }
+
+    /// The SQL store on the database at `url` (`postgres://…`, `mysql://…`, `sqlite:///file.db`
+    /// or a SQLite file path), every other setting at its default.
+    pub fn sqlalchemy(url: impl Into<String>) -> Self {
+        Settings { session_type: SessionType::Sqlalchemy, session_sqlalchemy: Some(url.into()), ..Settings::default() }
+    }
+
+    /// These settings after `change`: `Settings::redis(url).with(|s| s.session_cookie_secure = true)`.
+    #[must_use]
+    pub fn with(mut self, change: impl FnOnce(&mut Settings)) -> Self {
+        change(&mut self);
+        self
+    }
+
     /// Checks the rules `#[session_config]` enforces at compile time, on run-time values.
     pub fn validate(&self) -> Result<(), SettingsError> {
         let err = |setting, message: &str| Err(SettingsError { setting, message: message.into() });
@@ -353,6 +396,26 @@ impl Settings {
             return err("session_cleanup_n_requests", "give a positive number of requests, or leave it unset");
         }
         Ok(())
+    }
+
+    /// The settings that only one backend's store reads, changed from their defaults, each with
+    /// that backend: what a layer given a store of another backend refuses.
+    pub(crate) fn changed_backend_settings(&self) -> Vec<(&'static str, SessionType)> {
+        let d = Settings::default();
+        let owned = [
+            ("session_redis", SessionType::Redis, self.session_redis != d.session_redis),
+            ("session_memcached", SessionType::Memcached, self.session_memcached != d.session_memcached),
+            ("session_file_dir", SessionType::Filesystem, self.session_file_dir != d.session_file_dir),
+            ("session_file_threshold", SessionType::Filesystem, self.session_file_threshold != d.session_file_threshold),
+            ("session_file_mode", SessionType::Filesystem, self.session_file_mode != d.session_file_mode),
+            ("session_file_name_hash", SessionType::Filesystem, self.session_file_name_hash != d.session_file_name_hash),
+            ("session_mongodb", SessionType::Mongodb, self.session_mongodb != d.session_mongodb),
+            ("session_mongodb_db", SessionType::Mongodb, self.session_mongodb_db != d.session_mongodb_db),
+            ("session_mongodb_collect", SessionType::Mongodb, self.session_mongodb_collect != d.session_mongodb_collect),
+            ("session_sqlalchemy", SessionType::Sqlalchemy, self.session_sqlalchemy != d.session_sqlalchemy),
+            ("session_sqlalchemy_table", SessionType::Sqlalchemy, self.session_sqlalchemy_table != d.session_sqlalchemy_table),
+        ];
+        owned.into_iter().filter(|&(_, _, changed)| changed).map(|(name, backend, _)| (name, backend)).collect()
     }
 
     /// The cookie path: `session_cookie_path` or `"/"`.
@@ -417,6 +480,18 @@ mod tests {
         check(|s| s.session_cookie_name = "__SECURE-id".into(), "session_cookie_name");
         check(|s| s.secret_key_fallbacks = vec![SecretKey::from("old"), SecretKey::from("")], "secret_key_fallbacks");
         check(|s| s.session_max_size = 1023, "session_max_size");
+    }
+
+    #[test]
+    fn backend_constructors_set_the_type_and_its_address() {
+        let s = Settings::filesystem("/srv/s").with(|s| s.session_file_threshold = 9);
+        assert_eq!((s.session_type, s.session_file_dir.as_path(), s.session_file_threshold),
+                   (SessionType::Filesystem, std::path::Path::new("/srv/s"), 9));
+        assert_eq!(Settings::redis("redis://h").session_redis, "redis://h");
+        assert_eq!(Settings::memcached("memcache://h").session_type, SessionType::Memcached);
+        assert_eq!(Settings::mongodb("mongodb://h").session_mongodb, "mongodb://h");
+        assert_eq!(Settings::sqlalchemy("sqlite://x").session_sqlalchemy.as_deref(), Some("sqlite://x"));
+        assert_eq!(Settings::redis("redis://h").changed_backend_settings(), vec![("session_redis", SessionType::Redis)]);
     }
 
     #[test]

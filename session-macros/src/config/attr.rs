@@ -7,7 +7,7 @@ use syn::punctuated::Punctuated;
 use syn::{Expr, Ident, Meta, Path, Token};
 
 use super::table::{self, Backend, BACKEND_NAMES, CRATE, SESSION_DATA};
-use super::value::{boolean, choice, integer, lifetime, path, string, timeout};
+use super::value::{boolean, choice, duration, integer, path, string};
 use crate::ctxt::{suggestion, Ctxt};
 
 /// A value with the key it was given under and its own span.
@@ -56,6 +56,7 @@ pub(crate) struct ConfigAttrs {
     pub(crate) session_cookie_httponly: Option<Sp<bool>>,
     pub(crate) session_cookie_secure: Option<Sp<bool>>,
     pub(crate) session_cookie_samesite: Option<Sp<SameSite>>,
+    /// Milliseconds.
     pub(crate) permanent_session_lifetime: Option<Sp<u64>>,
     pub(crate) session_refresh_each_request: Option<Sp<bool>>,
     pub(crate) session_permanent: Option<Sp<bool>>,
@@ -78,6 +79,7 @@ pub(crate) struct ConfigAttrs {
     pub(crate) session_cleanup_n_requests: Option<Sp<u64>>,
     pub(crate) session_merge_on_save: Option<Sp<bool>>,
     /// In milliseconds.
+    /// Milliseconds.
     pub(crate) session_store_timeout: Option<Sp<u64>>,
     pub(crate) session_max_size: Option<Sp<u64>>,
     pub(crate) session_cache_control_private: Option<Sp<bool>>,
@@ -122,17 +124,18 @@ impl ConfigAttrs {
             "session_cookie_path" => self.session_cookie_path = string(cx, k, v),
             "session_cookie_httponly" => self.session_cookie_httponly = boolean(cx, k, v),
             "session_cookie_secure" => self.session_cookie_secure = boolean(cx, k, v),
-            // session_cookie_samesite = "Lax"
+            // session_cookie_samesite = "Lax", in any case, as Werkzeug takes it
             "session_cookie_samesite" => {
-                self.session_cookie_samesite = choice(cx, k, v, &["Lax", "Strict", "None"], |s| match s {
-                    "Lax" => Some(SameSite::Lax),
-                    "Strict" => Some(SameSite::Strict),
-                    "None" => Some(SameSite::None),
-                    _ => None,
-                })
+                self.session_cookie_samesite =
+                    choice(cx, k, v, &["Lax", "Strict", "None"], |s| match s.to_ascii_lowercase().as_str() {
+                        "lax" => Some(SameSite::Lax),
+                        "strict" => Some(SameSite::Strict),
+                        "none" => Some(SameSite::None),
+                        _ => None,
+                    })
             }
             // permanent_session_lifetime = "7d" | 3600
-            "permanent_session_lifetime" => self.permanent_session_lifetime = lifetime(cx, k, v),
+            "permanent_session_lifetime" => self.permanent_session_lifetime = duration(cx, k, v),
             "session_refresh_each_request" => self.session_refresh_each_request = boolean(cx, k, v),
             "session_permanent" => self.session_permanent = boolean(cx, k, v),
             "session_use_signer" => self.session_use_signer = boolean(cx, k, v),
@@ -168,8 +171,8 @@ impl ConfigAttrs {
             "session_sqlalchemy_model" => self.session_sqlalchemy_model = path(cx, k, v),
             "session_cleanup_n_requests" => self.session_cleanup_n_requests = integer(cx, k, v),
             "session_merge_on_save" => self.session_merge_on_save = boolean(cx, k, v),
-            // session_store_timeout = "500ms" | "2s"
-            "session_store_timeout" => self.session_store_timeout = timeout(cx, k, v),
+            // session_store_timeout = "500ms" | "2s" | 2
+            "session_store_timeout" => self.session_store_timeout = duration(cx, k, v),
             "session_max_size" => self.session_max_size = integer(cx, k, v),
             "session_cache_control_private" => self.session_cache_control_private = boolean(cx, k, v),
             // session_data = Visitor

@@ -7,6 +7,7 @@ use crate::ctxt::Ctxt;
 
 pub(crate) fn check(cx: &Ctxt, cont: &Config<'_>) {
     check_attr_and_field(cx, cont);
+    check_backend_feature(cx, cont);
     check_backend_settings(cx, cont);
     check_sqlalchemy_url(cx, cont);
     check_table_and_model(cx, cont);
@@ -50,6 +51,31 @@ fn check_attr_and_field(cx: &Ctxt, cont: &Config<'_>) {
         if let Some(field) = cont.field(&key.to_string()) {
             cx.error_spanned_by(field.ident, format!("`{key}` is given both in `#[session_config(...)]` and as a field; keep the attribute for a fixed value or the field for a run-time value"));
         }
+    }
+}
+
+/// The backend's cargo feature is on. session-runtime turns on the feature of the same name of
+/// this crate with each of its own, so `cfg!` here sees the runtime's features.
+fn check_backend_feature(cx: &Ctxt, cont: &Config<'_>) {
+    let Some(t) = &cont.attrs.session_type else { return };
+    let (on, needs, example) = match t.value {
+        Backend::Redis => (cfg!(feature = "redis"), "the `redis` feature", "\"redis\""),
+        Backend::Memcached => (cfg!(feature = "memcached"), "the `memcached` feature", "\"memcached\""),
+        Backend::Mongodb => (cfg!(feature = "mongodb"), "the `mongodb` feature", "\"mongodb\""),
+        Backend::Sqlalchemy => {
+            (cfg!(feature = "sql"), "one of the `postgres`, `sqlite` or `mysql` features", "\"postgres\"")
+        }
+        Backend::Null | Backend::Filesystem => return,
+    };
+    if !on {
+        cx.error_at(
+            t.span,
+            format!(
+                "session_type = \"{}\" needs {needs} of session-runtime; enable it in Cargo.toml: \
+                 session-runtime = {{ version = \"0.1\", features = [{example}] }}",
+                t.value.name()
+            ),
+        );
     }
 }
 
@@ -188,8 +214,8 @@ fn check_max_size(cx: &Ctxt, cont: &Config<'_>) {
 
 /// A zero lifetime would expire every session at once.
 fn check_lifetime(cx: &Ctxt, cont: &Config<'_>) {
-    if let Some(lifetime) = cont.attrs.permanent_session_lifetime.as_ref().filter(|l| l.value == 0) {
-        cx.error_at(lifetime.span, "a zero `permanent_session_lifetime` would expire every session at once; give at least 1 second, e.g. \"31d\"");
+    if let Some(lifetime) = cont.attrs.permanent_session_lifetime.as_ref().filter(|l| l.value < 1_000) {
+        cx.error_at(lifetime.span, "a `permanent_session_lifetime` under one second would expire every session at once; give at least 1 second, e.g. \"31d\"");
     }
 }
 

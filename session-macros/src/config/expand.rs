@@ -1,5 +1,5 @@
 //! Code generation for `#[session_config]`: the struct as written, an inherent impl that
-//! resolves the settings and builds the layer, and spanned compile-time requirements.
+//! resolves the settings and builds the layer, with bounds spanned on the user's tokens.
 
 use proc_macro2::{Literal, Span, TokenStream};
 use quote::{quote, quote_spanned};
@@ -40,12 +40,10 @@ pub(crate) fn expand(cont: &Config<'_>) -> TokenStream {
     let layer_with_store_body = quote!(#krate::SessionLayer::new(store, self.settings()));
     let data_body = quote!(::core::convert::From::from(session));
     let methods = methods(cont, &krate, settings_body, into_layer_body, layer_with_store_body, data_body);
-    let requirements = requirements(cont, &krate);
     let item = cont.item;
     quote! {
         #item
         #methods
-        const _: () = { #(#requirements)* };
     }
 }
 
@@ -122,36 +120,36 @@ fn methods(
     }
 }
 
-/// `__settings.x = <field type as FieldValue<setting type>>::to_setting(&self.x);`, spanned on the
+/// `__settings.x = <field type as __private::XField>::to_setting(&self.x);`, spanned on the
 /// field's type so that a type that cannot serve the setting is reported there.
 fn field_assignment(field: &Field<'_>, krate: &TokenStream) -> TokenStream {
     let Field { ident, ty, setting } = field;
-    let target = runtime_type(setting.ty, krate);
+    let field_trait = syn::Ident::new(field_trait(setting.ty), proc_macro2::Span::call_site());
     let member = syn::Ident::new(setting.name, ident.span());
     let span = syn::spanned::Spanned::span(ty);
-    let convert = quote_spanned!(span=> <#ty as #krate::__private::FieldValue<#target>>::to_setting);
+    let convert = quote_spanned!(span=> <#ty as #krate::__private::#field_trait>::to_setting);
     quote!(__settings.#member = #convert(&self.#ident);)
 }
 
-fn runtime_type(ty: Ty, krate: &TokenStream) -> TokenStream {
-    let opt = |t: TokenStream| quote!(::core::option::Option<#t>);
+/// The `__private` trait a field of a setting of type `ty` must implement.
+fn field_trait(ty: Ty) -> &'static str {
     match ty {
-        Ty::Bool => quote!(bool),
-        Ty::Text => quote!(::std::string::String),
-        Ty::OptText => opt(quote!(::std::string::String)),
-        Ty::Duration => quote!(::core::time::Duration),
-        Ty::SameSite => opt(quote!(#krate::SameSite)),
-        Ty::SessionType => quote!(#krate::SessionType),
-        Ty::Format => quote!(#krate::SerializationFormat),
-        Ty::FileNameHash => quote!(#krate::FileNameHash),
-        Ty::PathBuf => quote!(::std::path::PathBuf),
-        Ty::Usize => quote!(usize),
-        Ty::U32 => quote!(u32),
-        Ty::OptU64 => opt(quote!(u64)),
-        Ty::SecretKey => opt(quote!(#krate::SecretKey)),
-        Ty::SecretKeys => quote!(::std::vec::Vec<#krate::SecretKey>),
+        Ty::Bool => "BoolField",
+        Ty::Text => "TextField",
+        Ty::OptText => "OptTextField",
+        Ty::Duration => "DurationField",
+        Ty::SameSite => "SameSiteField",
+        Ty::SessionType => "SessionTypeField",
+        Ty::Format => "FormatField",
+        Ty::FileNameHash => "FileNameHashField",
+        Ty::PathBuf => "PathField",
+        Ty::Usize => "UsizeField",
+        Ty::U32 => "U32Field",
+        Ty::OptU64 => "OptU64Field",
+        Ty::SecretKey => "SecretKeyField",
+        Ty::SecretKeys => "SecretKeysField",
         // Never a field (`ast.rs` refuses it); the model is wired by the SQL store.
-        Ty::Model => quote!(()),
+        Ty::Model => "BoolField",
     }
 }
 
@@ -182,7 +180,7 @@ fn literal_assignments(attrs: &ConfigAttrs, krate: &TokenStream) -> Vec<TokenStr
         session_mongodb_collect,
         session_sqlalchemy,
         session_sqlalchemy_table,
-        // Checked in `requirements`; the SQL store wires it (Settings has no field for it yet).
+        // Checked by the bound of the `into_layer` body; the SQL store wires it (Settings has no field for it).
         session_sqlalchemy_model: _,
         session_cleanup_n_requests,
         session_merge_on_save,
@@ -236,8 +234,8 @@ fn literal_assignments(attrs: &ConfigAttrs, krate: &TokenStream) -> Vec<TokenStr
         quote!(::core::option::Option::Some(#krate::SameSite::#variant))
     });
     emit!(permanent_session_lifetime, |l| {
-        let secs = Literal::u64_suffixed(l.value);
-        quote!(::core::time::Duration::from_secs(#secs))
+        let ms = Literal::u64_suffixed(l.value);
+        quote!(::core::time::Duration::from_millis(#ms))
     });
     emit!(session_refresh_each_request, |b| boolean(b));
     emit!(session_permanent, |b| boolean(b));
@@ -298,24 +296,3 @@ fn backend_variant(backend: Backend) -> &'static str {
     }
 }
 
-/// Requirements rustc checks, each spanned on the user's token: the backend's cargo feature,
-/// `session_data` deriving `SessionData`, `session_sqlalchemy_model` being a `#[session_model]`.
-fn requirements(cont: &Config<'_>, krate: &TokenStream) -> Vec<TokenStream> {
-    let mut out = Vec::new();
-    if let Some(t) = &cont.attrs.session_type {
-        let require = match t.value {
-            Backend::Redis => Some("require_redis"),
-            Backend::Memcached => Some("require_memcached"),
-            Backend::Mongodb => Some("require_mongodb"),
-            Backend::Sqlalchemy => Some("require_sql"),
-            Backend::Null | Backend::Filesystem => None,
-        };
-        if let Some(require) = require {
-            let require = syn::Ident::new(require, t.span);
-            out.push(respan(quote!(#krate::__private::#require::<#krate::__private::Features>();), t.span));
-        }
-    }
-    // `session_data` is checked by the signature of the generated `data` method, and
-    // `session_sqlalchemy_model` by the bound of the `into_layer` body.
-    out
-}

@@ -73,7 +73,7 @@ impl Applies {
     }
 }
 
-/// The runtime type a setting's field converts into, through `__private::FieldValue<T>`.
+/// The runtime type of a setting, which decides the `__private::*Field` trait its field needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Ty {
     Bool,

@@ -5,7 +5,7 @@ use proc_macro2::Span;
 use syn::{Expr, ExprLit, Ident, Lit, Path};
 
 use super::attr::Sp;
-use crate::ctxt::{suggestion, Ctxt};
+use crate::ctxt::{did_you_mean, Ctxt};
 
 fn lit(v: &Expr) -> Option<&Lit> {
     match v {
@@ -95,22 +95,39 @@ pub(super) fn choice<T>(cx: &Ctxt, key: Ident, v: &Expr, names: &[&str], parse: 
     match parse(&text) {
         Some(value) => sp(key, value, s.span()),
         None => {
-            let hint = suggestion(&text, names.iter().copied());
-            let hint = if hint.is_empty() { format!("; expected one of {one_of}") } else { hint };
+            // The exact spelling in double quotes: `None` in backticks reads as Rust's `None`.
+            let hint = match did_you_mean(&text, names.iter().copied()) {
+                Some(name) => format!("; did you mean \"{name}\"?"),
+                None => format!("; expected one of {one_of}"),
+            };
             cx.error_spanned_by(s, format!("unknown `{key}` \"{text}\"{hint}"));
             None
         }
     }
 }
 
-/// Whole seconds (`3600` or `"3600"`) or units largest first (`"31d"`, `"12h30m"`, `"1d 2h"`).
-pub(super) fn lifetime(cx: &Ctxt, key: Ident, v: &Expr) -> Option<Sp<u64>> {
+/// A duration, in milliseconds; one grammar for every duration setting: whole seconds (`3600`
+/// or `"3600"`) or units `d`, `h`, `m`, `s`, `ms`, largest first (`"31d"`, `"12h30m"`,
+/// `"1d 2h"`, `"500ms"`, `"1s500ms"`).
+pub(super) fn duration(cx: &Ctxt, key: Ident, v: &Expr) -> Option<Sp<u64>> {
     match lit(v) {
-        Some(Lit::Int(_)) => integer(cx, key, v),
-        Some(Lit::Str(s)) => match parse_lifetime(&s.value()) {
-            Some(secs) => sp(key, secs, s.span()),
+        Some(Lit::Int(_)) => {
+            let secs = integer(cx, key, v)?;
+            match secs.value.checked_mul(1_000) {
+                Some(ms) => Some(Sp { value: ms, ..secs }),
+                None => {
+                    cx.error_at(secs.span, format!("`{}` is too large", secs.key));
+                    None
+                }
+            }
+        }
+        Some(Lit::Str(s)) => match parse_duration(&s.value()) {
+            Some(ms) => sp(key, ms, s.span()),
             None => {
-                let msg = format!("`{key}` \"{}\" is not a lifetime; give seconds or units d, h, m, s largest first, e.g. \"31d\", \"12h30m\" or 3600", s.value());
+                let msg = format!(
+                    "`{key}` \"{}\" is not a duration; give whole seconds or units d, h, m, s, ms largest first, e.g. 3600, \"31d\", \"12h30m\" or \"500ms\"",
+                    s.value()
+                );
                 cx.error_spanned_by(s, msg);
                 None
             }
@@ -122,85 +139,47 @@ pub(super) fn lifetime(cx: &Ctxt, key: Ident, v: &Expr) -> Option<Sp<u64>> {
     }
 }
 
-/// A store timeout as `"<n>ms"` or `"<n>s"`, in milliseconds. A bare integer is refused: its
-/// unit would be a guess.
-pub(super) fn timeout(cx: &Ctxt, key: Ident, v: &Expr) -> Option<Sp<u64>> {
-    let Some(Lit::Str(s)) = lit(v) else {
-        wrong_kind(cx, &key, v, "a duration string with its unit", "\"2s\"");
-        return None;
-    };
-    match parse_timeout(&s.value()) {
-        Some(ms) => sp(key, ms, s.span()),
-        None => {
-            let msg = format!("`{key}` \"{}\" is not a timeout; give milliseconds or seconds with their unit, e.g. \"500ms\" or \"2s\"", s.value());
-            cx.error_spanned_by(s, msg);
-            None
-        }
-    }
-}
-
-/// `"500ms"` or `"2s"` (surrounding spaces allowed) in milliseconds.
-pub(crate) fn parse_timeout(text: &str) -> Option<u64> {
-    let t = text.trim();
-    let (digits, scale) = match t.strip_suffix("ms") {
-        Some(d) => (d, 1),
-        None => (t.strip_suffix('s')?, 1_000),
-    };
-    let digits = digits.trim_end();
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    digits.parse::<u64>().ok()?.checked_mul(scale)
-}
-
-/// The grammar of the runtime's `parse_lifetime`, without its zero check (`check.rs` reports
-/// zero with its own message).
-pub(crate) fn parse_lifetime(text: &str) -> Option<u64> {
+/// [`duration`]'s grammar, in milliseconds (zero included: `check.rs` reports it with its own
+/// message).
+pub(crate) fn parse_duration(text: &str) -> Option<u64> {
+    const UNITS: [(&str, u64); 5] = [("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1_000), ("ms", 1)];
     let t = text.trim();
     if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
-        return t.parse().ok();
+        return t.parse::<u64>().ok()?.checked_mul(1_000);
     }
-    let (mut total, mut digits, mut last_unit) = (0u64, String::new(), 0usize);
-    for c in t.chars().filter(|c| !c.is_whitespace()) {
-        if c.is_ascii_digit() {
-            digits.push(c);
-            continue;
-        }
-        let pos = ['d', 'h', 'm', 's'].iter().position(|u| *u == c)?;
-        if digits.is_empty() || pos < last_unit {
+    let compact: String = t.chars().filter(|c| !c.is_whitespace()).collect();
+    let (mut total, mut rest, mut next_unit) = (0u64, compact.as_str(), 0usize);
+    while !rest.is_empty() {
+        let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        let (number, after) = rest.split_at(digits);
+        let letters = after.len() - after.trim_start_matches(|c: char| c.is_ascii_alphabetic()).len();
+        let (unit, after) = after.split_at(letters);
+        let pos = UNITS.iter().position(|(name, _)| *name == unit)?;
+        if number.is_empty() || pos < next_unit {
             return None;
         }
-        let n: u64 = digits.parse().ok()?;
-        total = n.checked_mul([86_400u64, 3_600, 60, 1][pos])?.checked_add(total)?;
-        digits.clear();
-        last_unit = pos + 1;
+        total = number.parse::<u64>().ok()?.checked_mul(UNITS[pos].1)?.checked_add(total)?;
+        (rest, next_unit) = (after, pos + 1);
     }
-    (digits.is_empty() && last_unit != 0).then_some(total)
+    (next_unit != 0).then_some(total)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{parse_lifetime, parse_timeout};
+    use super::parse_duration;
 
     #[test]
-    fn timeouts_carry_their_unit() {
-        assert_eq!(parse_timeout("500ms"), Some(500));
-        assert_eq!(parse_timeout("2s"), Some(2_000));
-        assert_eq!(parse_timeout(" 3 s "), Some(3_000));
-        assert_eq!(parse_timeout("0ms"), Some(0));
-        for bad in ["", "2", "ms", "s", "1.5s", "2m", "-1s", "99999999999999999999s"] {
-            assert_eq!(parse_timeout(bad), None, "{bad:?}");
-        }
-    }
-
-    #[test]
-    fn lifetimes_match_the_runtime_grammar() {
-        assert_eq!(parse_lifetime("31d"), Some(2_678_400));
-        assert_eq!(parse_lifetime("12h30m"), Some(45_000));
-        assert_eq!(parse_lifetime("1d 2h 3m 4s"), Some(93_784));
-        assert_eq!(parse_lifetime("0s"), Some(0));
-        for bad in ["", "5x", "h", "30m1h", "1h1h", "1d2"] {
-            assert_eq!(parse_lifetime(bad), None, "{bad:?}");
+    fn one_grammar_for_every_duration() {
+        assert_eq!(parse_duration("31d"), Some(2_678_400_000));
+        assert_eq!(parse_duration("12h30m"), Some(45_000_000));
+        assert_eq!(parse_duration("1d 2h 3m 4s"), Some(93_784_000));
+        assert_eq!(parse_duration("3600"), Some(3_600_000));
+        assert_eq!(parse_duration("500ms"), Some(500));
+        assert_eq!(parse_duration(" 1s 500ms "), Some(1_500));
+        assert_eq!(parse_duration("2m"), Some(120_000));
+        assert_eq!(parse_duration("0s"), Some(0));
+        for bad in ["", "5x", "h", "ms", "30m1h", "1h1h", "1d2", "1.5s", "-1s", "2 secs", "99999999999999999999s"] {
+            assert_eq!(parse_duration(bad), None, "{bad:?}");
         }
     }
 }

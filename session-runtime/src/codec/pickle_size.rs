@@ -27,6 +27,7 @@ const PER_VALUE: u64 = 64;
 
 /// What one `MARK` costs: the stack serde_pickle allocates for it (128 values).
 const PER_MARK: u64 = 128 * std::mem::size_of::<serde_pickle::Value>() as u64;
+const _: () = assert!(PER_MARK >= 128 * 32, "a MARK costs at least 128 values of 32 bytes");
 
 /// The most digits of a protocol-0 integer: Python's default `sys.int_max_str_digits`, so
 /// nothing Python can unpickle is refused.
@@ -398,8 +399,6 @@ mod tests {
         bomb.extend(std::iter::repeat_n(b'(', 250_000));
         bomb.extend(b"}.");
         assert_eq!(check(&bomb, LIMIT), Err("the pickle unpickles into more than the size limit"));
-        // A few MARKs, as every pickled dict or list of two or more items has, are fine.
-        assert!(PER_MARK >= 128 * 32, "a MARK costs what serde_pickle allocates for it");
     }
 
     /// Protocol-0 integers are as long as Python itself converts (4300 digits), no longer:

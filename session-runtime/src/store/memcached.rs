@@ -78,6 +78,11 @@ impl MemcachedStore {
     pub async fn connect(settings: &Settings) -> Result<Self, StoreError> {
         let timeout = settings.session_store_timeout;
         let urls = server_urls(&settings.session_memcached, timeout)?;
+        for url in &urls {
+            if let Some((host, port)) = tcp_address(url) {
+                super::failure::probe_tcp(STORE, host, port, timeout).await?;
+            }
+        }
         let codec = Codec::from_settings(settings);
         let build = move || -> Result<(Client, usize), StoreError> {
             let client = Client::builder()
@@ -197,6 +202,14 @@ fn server_urls(list: &str, timeout: Duration) -> Result<Vec<String>, StoreError>
         return Err(StoreError::backend(STORE, "session_memcached is empty; give memcache://host:port"));
     }
     Ok(urls)
+}
+
+/// The host and port of a `memcache://host:port?…` URL (not of UDP or Unix socket ones).
+fn tcp_address(url: &str) -> Option<(&str, u16)> {
+    let rest = url.strip_prefix("memcache://")?;
+    let authority = rest.split(['?', '/']).next()?;
+    let (host, port) = authority.rsplit_once(':')?;
+    Some((host.trim_start_matches('[').trim_end_matches(']'), port.parse().ok()?))
 }
 
 /// python-memcached's default key hash (`cmemcache_hash`); the client takes it modulo the

@@ -17,7 +17,9 @@ use crate::settings::{SessionType, Settings};
 use crate::expiry::Expiry;
 use crate::map::SessionMap;
 
+mod failure;
 pub mod filesystem;
+pub mod memory;
 pub mod null;
 mod revision;
 #[cfg(feature = "memcached")]
@@ -31,6 +33,7 @@ pub mod redis;
 pub mod sql;
 
 pub use filesystem::FilesystemStore;
+pub use memory::MemoryStore;
 pub use null::NullStore;
 pub(crate) use revision::foreign_revision;
 pub use revision::Revision;
@@ -69,13 +72,18 @@ pub enum Touched {
 /// A storage backend for sessions.
 ///
 /// `key` is always `session_key_prefix + id`, with the id's shape already checked. Implement
-/// the four required methods; `touch`, `delete_expired`, `load_for_update` and
-/// `save_if_unchanged` have defaults for stores without those abilities.
+/// the four required methods (`load`, `save`, `create`, `delete`); `touch`, `delete_expired`,
+/// `load_for_update`, `save_if_unchanged` and `accepts_writes` have defaults for stores without
+/// those abilities. A store is `Debug` because the layer's `Debug` output and its log lines show
+/// it: print what identifies it (a URL without its password, a directory), never session data.
 ///
 /// No method but [`create`](Self::create) may bring an entry into being: `save`, `touch` and
 /// `save_if_unchanged` act only on an entry that is still there. That is what makes a logout
 /// stick: a request that loaded the session before another request destroyed it cannot write
 /// it back (see `SECURITY.md`).
+///
+/// The layer asks the store, not the settings, whether sessions can be written, so
+/// `SessionLayer::new(your_store, Settings::default())` stores and reads sessions.
 pub trait SessionStore: fmt::Debug + Send + Sync + 'static {
     /// The entry under `key`, or `None`. When `refresh` is given and the store can move the
     /// TTL in the same round trip, it does and sets [`Loaded::refreshed`].
@@ -124,6 +132,13 @@ pub trait SessionStore: fmt::Debug + Send + Sync + 'static {
         async { Ok(0) }
     }
 
+    /// Whether this store takes writes at all. `false` (only [`NullStore`] says so) makes every
+    /// session write a [`SessionError::Unavailable`](crate::SessionError::Unavailable) before it
+    /// reaches the store, and reads see an empty session without asking it. Default: `true`.
+    fn accepts_writes(&self) -> bool {
+        true
+    }
+
     /// The entry under `key` (never refreshed) and a [`Revision`] identifying exactly what was
     /// read, for [`save_if_unchanged`](Self::save_if_unchanged). `session_merge_on_save` uses
     /// the pair to merge without losing a concurrent request's save.
@@ -164,7 +179,10 @@ pub trait SessionStore: fmt::Debug + Send + Sync + 'static {
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum StoreError {
-    /// The backend failed: connection refused or lost, I/O error, a server error.
+    /// The backend failed: connection refused or lost, I/O error, a server error. Its
+    /// `Display` names a connection failure first ("connection refused", "host name not found
+    /// (DNS)", "authentication failed", "TLS failed", "connection lost"), whatever the driver's
+    /// wording.
     Backend {
         /// The store's name, e.g. `"redis"`.
         store: &'static str,
@@ -215,7 +233,10 @@ impl StoreError {
 impl fmt::Display for StoreError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            StoreError::Backend { store, source } => write!(f, "{store} session store failed: {source}"),
+            StoreError::Backend { store, source } => match failure::connection_failure(&**source) {
+                Some(what) => write!(f, "{store} session store failed, {what}: {source}"),
+                None => write!(f, "{store} session store failed: {source}"),
+            },
             StoreError::Timeout { store, after } => {
                 write!(f, "{store} session store did not answer within {after:?}")
             }
@@ -269,6 +290,7 @@ pub(crate) trait DynStore: fmt::Debug + Send + Sync + 'static {
     fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), StoreError>>;
     fn touch<'a>(&'a self, key: &'a str, expiry: &'a Expiry) -> BoxFuture<'a, Result<Touched, StoreError>>;
     fn delete_expired(&self) -> BoxFuture<'_, Result<u64, StoreError>>;
+    fn accepts_writes(&self) -> bool;
     fn load_for_update<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<(Loaded, Revision)>, StoreError>>;
     fn save_if_unchanged<'a>(
         &'a self,
@@ -298,6 +320,9 @@ impl<S: SessionStore> DynStore for S {
     fn delete_expired(&self) -> BoxFuture<'_, Result<u64, StoreError>> {
         Box::pin(SessionStore::delete_expired(self))
     }
+    fn accepts_writes(&self) -> bool {
+        SessionStore::accepts_writes(self)
+    }
     fn load_for_update<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<(Loaded, Revision)>, StoreError>> {
         Box::pin(SessionStore::load_for_update(self, key))
     }
@@ -310,6 +335,26 @@ impl<S: SessionStore> DynStore for S {
     ) -> BoxFuture<'a, Result<bool, StoreError>> {
         Box::pin(SessionStore::save_if_unchanged(self, key, revision, data, expiry))
     }
+}
+
+/// Which backend `S` is when it is one of the bundled stores that `session_type` chooses;
+/// `None` for any other store (e.g. [`MemoryStore`] or your own), which may read any setting.
+pub(crate) fn bundled_type<S: 'static>() -> Option<SessionType> {
+    use std::any::TypeId;
+    let id = TypeId::of::<S>();
+    let bundled: &[(TypeId, SessionType)] = &[
+        (TypeId::of::<NullStore>(), SessionType::Null),
+        (TypeId::of::<FilesystemStore>(), SessionType::Filesystem),
+        #[cfg(feature = "redis")]
+        (TypeId::of::<RedisStore>(), SessionType::Redis),
+        #[cfg(feature = "memcached")]
+        (TypeId::of::<MemcachedStore>(), SessionType::Memcached),
+        #[cfg(feature = "mongodb")]
+        (TypeId::of::<MongoStore>(), SessionType::Mongodb),
+        #[cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))]
+        (TypeId::of::<sql::SqlStore>(), SessionType::Sqlalchemy),
+    ];
+    bundled.iter().find(|(t, _)| *t == id).map(|&(_, kind)| kind)
 }
 
 /// The store of `settings.session_type`, connected and prepared.

@@ -32,7 +32,7 @@ use std::time::{Duration, SystemTime};
 use mongodb::bson::spec::BinarySubtype;
 use mongodb::bson::{doc, Binary, Bson, DateTime, Document};
 use mongodb::error::{ErrorKind, WriteFailure};
-use mongodb::options::{ClientOptions, IndexOptions};
+use mongodb::options::{ClientOptions, IndexOptions, ServerAddress};
 use mongodb::{Client, Collection, IndexModel};
 
 use crate::codec::{Codec, SerializationFormat};
@@ -68,7 +68,10 @@ impl MongoStore {
     pub async fn connect(settings: &Settings) -> Result<Self, StoreError> {
         let timeout = settings.session_store_timeout;
         let mut options = bounded(timeout, ClientOptions::parse(settings.session_mongodb.as_str())).await?;
-        options.server_selection_timeout = Some(timeout);
+        probe_any(&options.hosts, timeout).await?;
+        // Under the store's bound, so that the driver's own report (which says why no server
+        // could be used: refused, DNS, auth) arrives before the bound turns it into a timeout.
+        options.server_selection_timeout = Some(timeout.mul_f32(0.75));
         options.connect_timeout = Some(timeout);
         // Notice a server that came back within a second rather than the default ten.
         options.heartbeat_freq = Some(Duration::from_secs(1));
@@ -155,13 +158,33 @@ async fn bounded<T>(
     match tokio::time::timeout(timeout, action.into_future()).await {
         Err(_) => Err(StoreError::Timeout { store: STORE, after: timeout }),
         Ok(Err(e)) if matches!(*e.kind, ErrorKind::ServerSelection { .. }) => {
-            // The driver gave up finding a server within server_selection_timeout: a timeout.
+            // The driver gave up finding a server within server_selection_timeout: a timeout,
+            // unless what it saw on the way says what went wrong (refused, DNS, auth, TLS).
             tracing::debug!(error = %e, "mongodb server selection failed");
-            Err(StoreError::Timeout { store: STORE, after: timeout })
+            match super::failure::connection_failure(&e) {
+                Some(_) => Err(backend(e)),
+                None => Err(StoreError::Timeout { store: STORE, after: timeout }),
+            }
         }
         Ok(Err(e)) => Err(backend(e)),
         Ok(Ok(v)) => Ok(v),
     }
+}
+
+/// `Ok` when one of `hosts` takes a TCP connection (a replica set needs only one to start);
+/// otherwise the first host's error, at once.
+async fn probe_any(hosts: &[ServerAddress], timeout: Duration) -> Result<(), StoreError> {
+    let mut first_error = None;
+    for host in hosts {
+        let ServerAddress::Tcp { host, port } = host else { return Ok(()) };
+        match super::failure::probe_tcp(STORE, host, port.unwrap_or(27017), timeout).await {
+            Ok(()) => return Ok(()),
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    first_error.map_or(Ok(()), Err)
 }
 
 fn backend(e: mongodb::error::Error) -> StoreError {

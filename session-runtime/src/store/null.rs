@@ -28,4 +28,8 @@ impl SessionStore for NullStore {
     async fn delete(&self, _key: &str) -> Result<(), StoreError> {
         Ok(())
     }
+
+    fn accepts_writes(&self) -> bool {
+        false
+    }
 }

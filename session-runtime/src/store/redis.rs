@@ -106,6 +106,7 @@ impl RedisStore {
             [] => Err(StoreError::backend(STORE, "session_redis is empty; give a redis:// URL")),
             [one] => {
                 let client = ::redis::Client::open(*one).map_err(backend)?;
+                probe(std::slice::from_ref(&client), timeout).await?;
                 let config = ConnectionManagerConfig::new()
                     .set_connection_timeout(Some(timeout))
                     // `run` bounds every command, waiting for a reconnection included (which the
@@ -113,11 +114,16 @@ impl RedisStore {
                     .set_response_timeout(None)
                     // Reconnect attempts back off up to 1 s apart, so a server that comes back is
                     // picked up within about a second.
-                    .set_max_delay(Duration::from_secs(1));
+                    .set_max_delay(Duration::from_secs(1))
+                    // One retry per reconnection, then the request gets the reason (refused, DNS)
+                    // instead of waiting out its timeout; the next request reconnects again.
+                    .set_number_of_retries(1);
                 let manager = bounded(timeout, ConnectionManager::new_with_config(client, config)).await?;
                 Ok(RedisStore { conn: Conn::Single(manager), codec, timeout })
             }
             nodes => {
+                let clients = nodes.iter().map(|u| ::redis::Client::open(*u)).collect::<Result<Vec<_>, _>>();
+                probe(&clients.map_err(backend)?, timeout).await?;
                 let client = ClusterClient::builder(nodes.iter().copied())
                     .connection_timeout(timeout)
                     .response_timeout(timeout)
@@ -213,6 +219,30 @@ impl RedisStore {
 /// The server does not have the script `EVALSHA` named (restarted, flushed, another node).
 fn is_noscript(e: &RedisError) -> bool {
     e.kind() == ErrorKind::Server(ServerErrorKind::NoScript)
+}
+
+/// One plain connection (and its `AUTH`) to each of `clients` at once; `Ok` when one of them
+/// answers. The connection manager and the cluster client retry a refused connection until
+/// the timeout and then report only the timeout: this says at once what went wrong.
+async fn probe(clients: &[::redis::Client], timeout: Duration) -> Result<(), StoreError> {
+    let config = ::redis::AsyncConnectionConfig::new()
+        .set_connection_timeout(Some(timeout))
+        .set_response_timeout(Some(timeout));
+    let mut tries = tokio::task::JoinSet::new();
+    for client in clients {
+        let (client, config) = (client.clone(), config.clone());
+        tries.spawn(async move { bounded(timeout, client.get_multiplexed_async_connection_with_config(&config)).await.map(drop) });
+    }
+    let mut first_error = None;
+    while let Some(joined) = tries.join_next().await {
+        match joined.map_err(|e| StoreError::backend(STORE, e)).and_then(|r| r) {
+            Ok(()) => return Ok(()),
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    Err(first_error.unwrap_or_else(|| StoreError::backend(STORE, "no Redis URL given")))
 }
 
 /// `fut` within `timeout`; the client's own timeouts and ours both become [`StoreError::Timeout`].

@@ -4,7 +4,7 @@ use std::fmt;
 
 use super::StoreError;
 
-/// What [`SessionStore::load_for_update`] read, for [`SessionStore::save_if_unchanged`] to
+/// What [`SessionStore::load_for_update`](super::SessionStore::load_for_update) read, for [`SessionStore::save_if_unchanged`](super::SessionStore::save_if_unchanged) to
 /// compare against: the merge of `session_merge_on_save` writes only if the entry is still
 /// exactly what it merged onto.
 ///
@@ -27,7 +27,7 @@ enum RevisionRepr {
 }
 
 impl Revision {
-    /// "This store cannot compare": what the default [`SessionStore::load_for_update`] returns.
+    /// "This store cannot compare": what the default [`SessionStore::load_for_update`](super::SessionStore::load_for_update) returns.
     pub const fn unsupported() -> Self {
         Revision(RevisionRepr::Unsupported)
     }

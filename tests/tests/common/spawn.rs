@@ -93,6 +93,13 @@ pub async fn store_survives_its_server<S: session_runtime::SessionStore>(
             "a dead server is an error, got {r:?}"
         );
         assert!(took <= timeout + Duration::from_millis(500), "failed after {took:?}, over the {timeout:?} bound");
+        if let Err(e @ StoreError::Backend { .. }) = &r {
+            let said = e.to_string();
+            assert!(
+                said.contains("connection refused") || said.contains("connection lost"),
+                "a dead server's error should say refused or lost: {said}"
+            );
+        }
         eprintln!("{name} down: {} in {took:?}", r.unwrap_err());
     }
 

@@ -127,9 +127,14 @@ impl SqlStore {
             .ok_or_else(|| setup("session_type is \"sqlalchemy\" but session_sqlalchemy (the database URL) is not set".into()))?;
         let url = backend::parse_url(url).map_err(setup)?;
         let store = url.backend.name();
-        let config = PoolConfig { connection_timeout: settings.session_store_timeout, ..PoolConfig::default() };
-        let pool = tokio::task::spawn_blocking(move || pool::build(&url, config))
+        // The pool waits for a connection a little less than the store's bound, so that its
+        // report of why none could be opened (refused, DNS, auth) arrives before the bound
+        // turns it into a timeout.
+        let config = PoolConfig { connection_timeout: settings.session_store_timeout.mul_f32(0.75), ..PoolConfig::default() };
+        let timeout = settings.session_store_timeout;
+        let pool = tokio::time::timeout(timeout, tokio::task::spawn_blocking(move || pool::build(&url, config)))
             .await
+            .map_err(|_| StoreError::Timeout { store, after: timeout })?
             .map_err(|e| StoreError::backend(store, e))?
             .map_err(|e| StoreError::backend(store, e))?;
         Self::assemble(pool, settings, schema, extras).await

@@ -148,9 +148,17 @@ pub(crate) fn build(url: &DatabaseUrl, cfg: PoolConfig) -> Result<SqlPool, Strin
     }
     let target = url.target.clone();
     let err = |e: diesel::r2d2::PoolError| e.to_string();
+    // One connection first, for the server's own error: the pool would retry a refused one
+    // until its timeout and then report only the timeout.
+    fn probe<C: diesel::r2d2::R2D2Connection + 'static>(target: &str) -> Result<ConnectionManager<C>, String> {
+        use diesel::r2d2::ManageConnection;
+        let manager = ConnectionManager::new(target);
+        manager.connect().map_err(|e| e.to_string())?;
+        Ok(manager)
+    }
     match url.backend {
         #[cfg(feature = "postgres")]
-        Backend::Postgres => builder(cfg).build(ConnectionManager::new(target)).map(SqlPool::Postgres).map_err(err),
+        Backend::Postgres => builder(cfg).build(probe(&target)?).map(SqlPool::Postgres).map_err(err),
         // `:memory:` is a new, empty database per connection: one connection, kept forever.
         #[cfg(feature = "sqlite")]
         Backend::Sqlite if target == ":memory:" => builder(PoolConfig { max_size: 1, ..cfg })
@@ -166,7 +174,7 @@ pub(crate) fn build(url: &DatabaseUrl, cfg: PoolConfig) -> Result<SqlPool, Strin
             .map(SqlPool::Sqlite)
             .map_err(err),
         #[cfg(feature = "mysql")]
-        Backend::Mysql => builder(cfg).build(ConnectionManager::new(target)).map(SqlPool::Mysql).map_err(err),
+        Backend::Mysql => builder(cfg).build(probe(&target)?).map(SqlPool::Mysql).map_err(err),
         #[allow(unreachable_patterns)]
         other => Err(format!(
             "session_sqlalchemy names a {other} database, but session-runtime was built without its feature; \

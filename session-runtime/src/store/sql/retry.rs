@@ -55,7 +55,9 @@ where
 /// Whether trying the same statement again may succeed.
 pub(crate) fn is_transient(e: &SqlError) -> bool {
     match e {
-        SqlError::Pool(_) => true,
+        // No connection: worth another try, unless the pool's last error says it cannot work
+        // (refused, DNS, auth, TLS), which the request then reports at once.
+        SqlError::Pool(message) => !crate::store::failure::is_lasting(message),
         SqlError::Query(DieselError::BrokenTransactionManager) => true,
         SqlError::Query(DieselError::DatabaseError(kind, info)) => match kind {
             DatabaseErrorKind::ClosedConnection

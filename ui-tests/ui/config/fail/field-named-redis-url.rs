@@ -1,0 +1,9 @@
+// A name from another framework: the hint names the setting it means.
+use session_runtime::session_config;
+
+#[session_config(session_type = "filesystem")]
+struct Sessions {
+    redis_url: String,
+}
+
+fn main() {}

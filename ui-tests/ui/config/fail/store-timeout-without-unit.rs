@@ -1,6 +1,0 @@
-use session_runtime::session_config;
-
-#[session_config(session_type = "sqlalchemy", session_sqlalchemy = "sqlite://s.db", session_store_timeout = 2)]
-struct Sessions;
-
-fn main() {}
