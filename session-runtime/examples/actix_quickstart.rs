@@ -32,6 +32,8 @@ async fn reset(visitor: VisitorSession) -> Result<&'static str, SessionError> {
 
 // actix-web's own runtime (`#[actix_web::main]` without its macros feature).
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // The layer's warnings (a forged cookie, an unreadable stored session) go to stderr.
+    tracing_subscriber::fmt().with_writer(std::io::stderr).init();
     actix_web::rt::System::new().block_on(serve())
 }
 

@@ -138,6 +138,7 @@ fn json_to_value(j: &JsonValue) -> Value {
 #[allow(dead_code)]
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    tracing_subscriber::fmt().with_writer(std::io::stderr).init();
     let sessions = settings_from_env()?.into_layer().await?;
     let app = router().layer(sessions);
     let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3000);

@@ -77,10 +77,15 @@ pub fn router() -> Router {
 #[allow(dead_code)] // Tests use the routes, not `main`.
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let secret_key = SecretKey::from(std::env::var("SECRET_KEY").unwrap_or_else(|_| {
-        eprintln!("login: SECRET_KEY is not set; using a development key");
-        "dev-only-secret-key".into()
-    }));
+    tracing_subscriber::fmt().with_writer(std::io::stderr).init();
+    // Never a key from the source: a published key lets anyone sign a cookie.
+    let secret_key = match std::env::var("SECRET_KEY") {
+        Ok(key) => SecretKey::from(key),
+        Err(_) => {
+            eprintln!("login: SECRET_KEY is not set; using a random key, so sessions end when the server stops");
+            SecretKey::new(rand::random::<[u8; 32]>().to_vec())
+        }
+    };
     let session_file_dir = std::env::var_os("SESSION_FILE_DIR").map_or_else(|| "flask_sessions".into(), PathBuf::from);
     let sessions = Sessions { secret_key, session_file_dir }.into_layer().await?;
     let app = router().layer(sessions);

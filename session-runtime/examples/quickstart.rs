@@ -31,6 +31,8 @@ async fn reset(visitor: VisitorSession) -> Result<&'static str, SessionError> {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // The layer's warnings (a forged cookie, an unreadable stored session) go to stderr.
+    tracing_subscriber::fmt().with_writer(std::io::stderr).init();
     let sessions = Sessions.into_layer().await?;
     let app = Router::new().route("/", get(visit)).route("/reset", get(reset)).layer(sessions);
     let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3000);
