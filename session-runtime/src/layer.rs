@@ -21,7 +21,9 @@ use crate::store::{self, DynStore, SessionStore, StoreError};
 /// Adds server-side sessions to a tower service (axum, hyper, tonic).
 ///
 /// Build it from [`Settings`] with [`Settings::into_layer`] (or the `into_layer` that
-/// `#[session_config]` generates), or from a store you built with [`SessionLayer::new`].
+/// `#[session_config]` generates), or from a store you built with [`SessionLayer::new`]. With
+/// the `actix` feature, `actix::SessionMiddleware::new(layer)` runs the same sessions on
+/// actix-web.
 #[derive(Clone)]
 #[must_use]
 pub struct SessionLayer {
