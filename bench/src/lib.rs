@@ -20,6 +20,18 @@ pub const LIFETIME: Duration = Duration::from_secs(31 * 24 * 3600);
 pub const COOKIE_NAME: &str = "session";
 pub const KEY_PREFIX: &str = "session:";
 
+/// `GET /incr` on session-runtime, on either framework: one visit more, answered as a number.
+pub async fn incr(session: session_runtime::Session) -> Result<String, session_runtime::SessionError> {
+    let n = session.get::<u64>("n").await?.unwrap_or(0) + 1;
+    session.insert("n", &n).await?;
+    Ok(n.to_string())
+}
+
+/// `GET /read` on session-runtime, on either framework: the visits, without a change.
+pub async fn read(session: session_runtime::Session) -> Result<String, session_runtime::SessionError> {
+    Ok(session.get::<u64>("n").await?.unwrap_or(0).to_string())
+}
+
 /// `PORT`, or 3000.
 pub fn port() -> u16 {
     std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3000)

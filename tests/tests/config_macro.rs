@@ -8,7 +8,6 @@ use std::path::PathBuf;
 
 use axum::routing::get;
 use axum::Router;
-use common::flask::FlaskApp;
 use common::http::{browser, routes, serve, set_cookie, text};
 use session_runtime::{session_config, SameSite, SessionData, SessionError};
 
@@ -115,7 +114,7 @@ async fn typed_and_untyped_apis_share_keys() {
 #[tokio::test]
 async fn flask_logins_user_id_reads_through_a_renamed_field() {
     let dir = common::temp_dir("flask-login");
-    let flask = FlaskApp::start(&[
+    let flask = common::flask::start(&[
         ("SESSION_TYPE", "filesystem".into()),
         ("SESSION_FILE_DIR", dir.display().to_string()),
         ("SESSION_USE_SIGNER", "1".into()),

@@ -30,7 +30,7 @@ async fn apps(signed: bool) -> Apps {
         s.session_use_signer = true;
         s.secret_key = Some(SecretKey::from("dev-secret-key"));
     }
-    let flask = FlaskApp::start(&env).await;
+    let flask = common::flask::start(&env).await;
     let rust = serve(flask_compat::router().layer(s.into_layer().await.unwrap())).await;
     Apps { flask, rust, dir }
 }

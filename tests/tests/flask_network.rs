@@ -56,7 +56,7 @@ async fn apps(kind: &str, signed: bool) -> (FlaskApp, String) {
     env.push(store_env);
     // The Rust side creates the table (Flask-Session's `checkfirst` then leaves it alone).
     let rust = serve(flask_compat::router().layer(s.into_layer().await.expect("session layer"))).await;
-    let flask = FlaskApp::start(&env).await;
+    let flask = common::flask::start(&env).await;
     (flask, rust)
 }
 

@@ -68,7 +68,7 @@ async fn apps(kind: &str, signed: bool) -> (UnchainedApp, String, Option<(String
         sql = Some((python_url, table));
     }
     // Python first: its db.create_all() makes the table, which the Rust side then finds.
-    let unchained = UnchainedApp::start(&env).await;
+    let unchained = common::unchained::start(&env).await;
     let rust = serve(flask_compat::router().layer(s.into_layer().await.expect("session layer"))).await;
     (unchained, rust, sql)
 }
@@ -296,7 +296,7 @@ async fn msgpack_beside_flask_unchained_loses_every_key() {
     let mut s = Settings::default();
     s.session_type = SessionType::Redis;
     s.session_redis = env::redis_url();
-    let unchained = UnchainedApp::start(&[("SESSION_TYPE", "redis".into()), ("REDIS_URL", env::redis_url())]).await;
+    let unchained = common::unchained::start(&[("SESSION_TYPE", "redis".into()), ("REDIS_URL", env::redis_url())]).await;
     let rust = serve(flask_compat::router().layer(s.into_layer().await.unwrap())).await;
     let b = browser();
     get(&b, format!("{rust}/set?k=name&v=alice")).await;

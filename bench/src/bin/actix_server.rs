@@ -4,17 +4,8 @@
 
 use actix_web::{web, App, HttpServer};
 use session_runtime::actix::SessionMiddleware;
-use session_runtime::{Session, SessionError, SessionType, Settings};
-
-async fn incr(session: Session) -> Result<String, SessionError> {
-    let n = session.get::<u64>("n").await?.unwrap_or(0) + 1;
-    session.insert("n", &n).await?;
-    Ok(n.to_string())
-}
-
-async fn read(session: Session) -> Result<String, SessionError> {
-    Ok(session.get::<u64>("n").await?.unwrap_or(0).to_string())
-}
+use session_bench::{incr, read};
+use session_runtime::{SessionType, Settings};
 
 async fn none() -> &'static str {
     "ok"

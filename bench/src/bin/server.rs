@@ -8,17 +8,8 @@ use axum::routing::get;
 use axum::Router;
 use session_runtime::store::sql::SqlStore;
 use session_runtime::store::{FilesystemStore, RedisStore};
-use session_runtime::{Session, SessionError, SessionLayer, SessionType, Settings};
-
-async fn incr(session: Session) -> Result<String, SessionError> {
-    let n = session.get::<u64>("n").await?.unwrap_or(0) + 1;
-    session.insert("n", &n).await?;
-    Ok(n.to_string())
-}
-
-async fn read(session: Session) -> Result<String, SessionError> {
-    Ok(session.get::<u64>("n").await?.unwrap_or(0).to_string())
-}
+use session_bench::{incr, read};
+use session_runtime::{SessionLayer, SessionType, Settings};
 
 /// Takes no `Session`: the layer must cost no store round trip here.
 async fn none() -> &'static str {

@@ -19,6 +19,7 @@ pub fn temp_dir(label: &str) -> PathBuf {
 }
 
 pub mod flask;
+pub mod python;
 pub mod unchained;
 pub mod interop;
 pub mod conformance;
