@@ -45,61 +45,9 @@ pub(crate) fn is_expired(expires_at: Option<SystemTime>, now: SystemTime) -> boo
     expires_at.is_some_and(|at| at <= now)
 }
 
-/// Parses `permanent_session_lifetime`: whole seconds (`"3600"`) or units `d`, `h`, `m`, `s` in
-/// that order (`"31d"`, `"12h30m"`, `"1d 2h"`). Zero is refused: a session must live.
-pub fn parse_lifetime(text: &str) -> Result<Duration, String> {
-    let t = text.trim();
-    if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
-        let secs: u64 = t.parse().map_err(|_| format!("`{t}` is too large"))?;
-        return positive(secs, t);
-    }
-    let mut total: u64 = 0;
-    let mut digits = String::new();
-    let mut last_unit = 0usize;
-    for c in t.chars().filter(|c| !c.is_whitespace()) {
-        if c.is_ascii_digit() {
-            digits.push(c);
-            continue;
-        }
-        let Some(pos) = ['d', 'h', 'm', 's'].iter().position(|u| *u == c) else {
-            return Err(format!("unknown unit `{c}` in `{t}`; use d, h, m and s, e.g. \"31d\" or \"12h30m\""));
-        };
-        if digits.is_empty() || pos < last_unit {
-            return Err(format!("`{t}` is not a lifetime; write units largest first, e.g. \"1d12h\""));
-        }
-        let n: u64 = digits.parse().map_err(|_| format!("`{t}` is too large"))?;
-        let unit = [86_400u64, 3_600, 60, 1][pos];
-        total = n.checked_mul(unit).and_then(|s| s.checked_add(total)).ok_or(format!("`{t}` is too large"))?;
-        digits.clear();
-        last_unit = pos + 1;
-    }
-    if !digits.is_empty() || last_unit == 0 {
-        return Err(format!("`{t}` is not a lifetime; give seconds or units, e.g. 2678400 or \"31d\""));
-    }
-    positive(total, t)
-}
-
-fn positive(secs: u64, t: &str) -> Result<Duration, String> {
-    if secs == 0 {
-        return Err(format!("a lifetime of `{t}` would expire every session at once; give at least 1 second"));
-    }
-    Ok(Duration::from_secs(secs))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn lifetimes() {
-        assert_eq!(parse_lifetime("31d").unwrap().as_secs(), 2_678_400);
-        assert_eq!(parse_lifetime("12h30m").unwrap().as_secs(), 45_000);
-        assert_eq!(parse_lifetime("1d 2h 3m 4s").unwrap().as_secs(), 93_784);
-        assert_eq!(parse_lifetime("3600").unwrap().as_secs(), 3600);
-        for bad in ["", "0", "0s", "5x", "h", "30m1h", "1h1h", "1d2"] {
-            assert!(parse_lifetime(bad).is_err(), "{bad:?}");
-        }
-    }
 
     #[test]
     fn expiry_and_ttl() {

@@ -7,7 +7,7 @@ use base64::Engine as _;
 use rand::RngCore as _;
 
 /// Bytes of entropy a session id may carry (`session_id_length`).
-pub(crate) const ID_LENGTH_RANGE: std::ops::RangeInclusive<usize> = 16..=64;
+pub(crate) use session_settings::ID_LENGTH_RANGE;
 
 /// A session id: base64url without padding of `session_id_length` random bytes, or a 36-char
 /// uuid4 string written by Flask-Session 0.5 and older.

@@ -64,7 +64,7 @@ pub mod __fuzz {
 pub use codec::SerializationFormat;
 pub use data::SessionData;
 pub use error::{Error, SessionError};
-pub use expiry::{parse_lifetime, Expiry};
+pub use expiry::Expiry;
 #[cfg(feature = "axum")]
 pub use extract::MissingSessionLayer;
 pub use id::SessionId;

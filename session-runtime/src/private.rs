@@ -17,7 +17,8 @@ pub use crate::data::SessionData;
 
 use crate::{FileNameHash, SameSite, SecretKey, SerializationFormat, SessionType};
 
-// One trait per setting type (not one generic `FieldValue<T>`): for a field type with a
+// One trait per setting kind, named `<Kind>Field` after session_settings::Kind (the macro
+// builds the name from the kind), not one generic `FieldValue<T>`: for a field type with a
 // single conversion, rustc would otherwise answer a wrong type with "but `FieldValue<X>` is
 // implemented for it" and quote the whole macro below.
 macro_rules! field_traits {
@@ -74,6 +75,15 @@ field_traits! {
         Duration => |v| *v;
         u64 => |v| Duration::from_secs(*v);
     }
+    /// A field for an optional duration setting.
+    OptDurationField: Option<Duration>,
+        "a `#[session_config]` field of type `{Self}` cannot hold this setting, which takes an optional duration",
+        "give the field type `std::time::Duration` or `Option<Duration>`, or `u64` / `Option<u64>` for whole seconds" {
+        Duration => |v| Some(*v);
+        Option<Duration> => |v| *v;
+        u64 => |v| Some(Duration::from_secs(*v));
+        Option<u64> => |v| v.map(Duration::from_secs);
+    }
     /// A field for `session_cookie_samesite`.
     SameSiteField: Option<SameSite>,
         "a `#[session_config]` field of type `{Self}` cannot hold this setting, which takes a `SameSite`",
@@ -114,8 +124,8 @@ field_traits! {
         "give the field type `usize`" {
         usize => |v| *v;
     }
-    /// A field for a `u32` setting.
-    U32Field: u32,
+    /// A field for a file mode.
+    FileModeField: u32,
         "a `#[session_config]` field of type `{Self}` cannot hold this setting, which takes `u32`",
         "give the field type `u32`" {
         u32 => |v| *v;

@@ -4,74 +4,11 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use session_settings::{Lookup, Value};
+
 use crate::codec::SerializationFormat;
-use crate::id::ID_LENGTH_RANGE;
 
-/// The store sessions live in (`session_type`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum SessionType {
-    /// No store: reads see an empty session, writes are errors (the seed's default).
-    #[default]
-    Null,
-    /// Redis or Redis Cluster (feature `redis`).
-    Redis,
-    /// memcached (feature `memcached`).
-    Memcached,
-    /// Files in `session_file_dir`, in cachelib's layout.
-    Filesystem,
-    /// MongoDB (feature `mongodb`).
-    Mongodb,
-    /// SQL through diesel (features `postgres`, `sqlite`, `mysql`).
-    Sqlalchemy,
-}
-
-impl SessionType {
-    /// Parses the names the seed uses (`"sql"` is an alias of `"sqlalchemy"`).
-    pub fn from_name(name: &str) -> Option<Self> {
-        Some(match name {
-            "null" => SessionType::Null,
-            "redis" => SessionType::Redis,
-            "memcached" => SessionType::Memcached,
-            "filesystem" => SessionType::Filesystem,
-            "mongodb" => SessionType::Mongodb,
-            "sqlalchemy" | "sql" => SessionType::Sqlalchemy,
-            _ => return None,
-        })
-    }
-
-    /// The seed's name for this type.
-    pub fn name(self) -> &'static str {
-        match self {
-            SessionType::Null => "null",
-            SessionType::Redis => "redis",
-            SessionType::Memcached => "memcached",
-            SessionType::Filesystem => "filesystem",
-            SessionType::Mongodb => "mongodb",
-            SessionType::Sqlalchemy => "sqlalchemy",
-        }
-    }
-}
-
-/// The cookie's `SameSite` attribute (`session_cookie_samesite`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SameSite {
-    /// `SameSite=Lax` (recommended).
-    Lax,
-    /// `SameSite=Strict`.
-    Strict,
-    /// `SameSite=None`; browsers require `Secure` with it.
-    None,
-}
-
-/// The hash that names session files (cachelib >= 0.16 uses sha256, older versions md5).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum FileNameHash {
-    /// hex sha256 of the key (cachelib >= 0.16, the default).
-    #[default]
-    Sha256,
-    /// hex md5 of the key (cachelib <= 0.15).
-    Md5,
-}
+pub use session_settings::{FileNameHash, SameSite, SessionType, DEFAULT_MAX_SESSION_SIZE, DEFAULT_STORE_TIMEOUT};
 
 /// A secret key; its bytes never appear in `Debug` output.
 #[derive(Clone, PartialEq, Eq)]
@@ -106,177 +43,93 @@ impl fmt::Debug for SecretKey {
     }
 }
 
-/// Every setting of the Session Bundle, lowercased, with the seed's defaults.
-///
-/// `#[session_config]` fills one in from checked literals and runtime fields. By hand, start
-/// from a backend's constructor ([`filesystem`](Self::filesystem), [`redis`](Self::redis),
-/// [`memcached`](Self::memcached), [`mongodb`](Self::mongodb), [`sqlalchemy`](Self::sqlalchemy))
-/// or `Settings::default()`, and change the rest in [`with`](Self::with), all in one expression
-/// (the struct is `#[non_exhaustive]`, so struct-update syntax is refused outside this crate).
-/// [`Settings::validate`] checks what the macro checks at compile time, for values that only
-/// exist at run time.
-///
-/// ```
-/// use std::time::Duration;
-/// use session_runtime::{SameSite, SessionType, Settings};
-///
-/// let settings = Settings::redis("redis://127.0.0.1:6379/0").with(|s| {
-///     s.session_cookie_secure = true;
-///     s.session_cookie_samesite = Some(SameSite::Lax);
-///     s.permanent_session_lifetime = Duration::from_secs(7 * 86_400);
-/// });
-/// assert_eq!(settings.session_type, SessionType::Redis);
-/// assert!(settings.validate().is_ok());
-/// ```
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct Settings {
-    /// Which store holds sessions. Default: `Null`.
-    pub session_type: SessionType,
-    /// Cookie name. Default: `"session"`.
-    pub session_cookie_name: String,
-    /// Cookie `Domain`. Default: none (host-only).
-    pub session_cookie_domain: Option<String>,
-    /// Cookie `Path`. Default: none, which means `"/"`.
-    pub session_cookie_path: Option<String>,
-    /// Cookie `HttpOnly`. Default: true.
-    pub session_cookie_httponly: bool,
-    /// Cookie `Secure`. Default: false.
-    pub session_cookie_secure: bool,
-    /// Cookie `SameSite`. Default: none.
-    pub session_cookie_samesite: Option<SameSite>,
-    /// Storage TTL of every session and cookie lifetime of permanent ones. Default: 31 days.
-    pub permanent_session_lifetime: Duration,
-    /// Refresh the TTL (and a permanent session's cookie) on every request. Default: true.
-    pub session_refresh_each_request: bool,
-    /// New sessions are permanent (`_permanent = true`). Default: true.
-    pub session_permanent: bool,
-    /// Sign the session id in the cookie, itsdangerous-style. Default: false.
-    pub session_use_signer: bool,
-    /// The key that signs the cookie. Default: none; required by `session_use_signer`.
-    pub secret_key: Option<SecretKey>,
-    /// Old keys that still verify cookies during a rotation, newest first. Default: none.
-    pub secret_key_fallbacks: Vec<SecretKey>,
-    /// Prefix of every store key. Default: `"session:"`.
-    pub session_key_prefix: String,
-    /// Random bytes in a session id, 16..=64. Default: 32 (43 characters).
-    pub session_id_length: usize,
-    /// How sessions are written: msgpack, JSON, or pickle (for Flask Unchained 0.9 and
-    /// Flask-Session before 0.6). Default: msgpack (the filesystem store always pickles).
-    pub session_serialization_format: SerializationFormat,
-    /// Redis URL; several comma-separated node URLs for Redis Cluster;
-    /// `redis+sentinel://host:port,host:port/<master name>` for Sentinel.
-    /// Default: `redis://127.0.0.1:6379`.
-    pub session_redis: String,
-    /// memcached servers, comma-separated. Default: `memcache://127.0.0.1:11211`.
-    pub session_memcached: String,
-    /// Directory of session files. Default: `./flask_sessions`.
-    pub session_file_dir: PathBuf,
-    /// Files kept before pruning; 0 turns pruning off. Default: 500.
-    pub session_file_threshold: usize,
-    /// Mode of session files. Default: 0o600.
-    pub session_file_mode: u32,
-    /// Hash naming session files. Default: sha256 (cachelib >= 0.16).
-    pub session_file_name_hash: FileNameHash,
-    /// MongoDB URL. Default: `mongodb://127.0.0.1:27017`.
-    pub session_mongodb: String,
-    /// MongoDB database. Default: `"flask_session"`.
-    pub session_mongodb_db: String,
-    /// MongoDB collection. Default: `"sessions"`.
-    pub session_mongodb_collect: String,
-    /// Database URL of the SQL store. Default: none; required by `sqlalchemy`.
-    pub session_sqlalchemy: Option<String>,
-    /// Table of the default SQL model. Default: `"flask_sessions"`.
-    pub session_sqlalchemy_table: String,
-    /// Sweep expired sessions about once every N requests. Default: none.
-    pub session_cleanup_n_requests: Option<u64>,
-    /// Before saving a modified session, reload it and replay only this request's changes onto
-    /// it, so concurrent requests that change different keys all keep their change. The write
-    /// is a compare-and-set ([`SessionStore::save_if_unchanged`](crate::SessionStore::save_if_unchanged)):
-    /// if another save landed since the reload, the session is reloaded and merged again, up to
-    /// 8 rounds, after which the request fails with [`StoreError::Conflict`](crate::StoreError::Conflict)
-    /// (a 500) and this request's changes are not saved. A session deleted meanwhile (a logout)
-    /// stays deleted. Costs one extra store read per modified request. Every bundled store
-    /// compares on the server; the filesystem store only within one process (see
-    /// [`store::filesystem`](crate::store::filesystem)). Default: false (last write wins, as
-    /// in Flask).
-    pub session_merge_on_save: bool,
-    /// How long one store operation may take before the request fails with a 500: a dead,
-    /// stalled or overloaded server costs a request at most this long (SQL retries included).
-    /// Default: 2 s, far above a healthy round trip. Not used by the null and filesystem stores.
-    pub session_store_timeout: Duration,
-    /// The most bytes a stored session may have, serialized. A handler's session over it fails
-    /// that request with [`StoreError::TooLarge`](crate::StoreError::TooLarge) (a 500; the
-    /// stored session stays as it was); a stored value over it, planted or written by another
-    /// app, reads as unreadable (a fresh session and a warning), so it is never decoded.
-    /// Default: 1 MiB (memcached's default item size; Flask sessions are far smaller).
-    pub session_max_size: usize,
-    /// When the layer sets a session cookie on a response that has no `Cache-Control`, add
-    /// `Cache-Control: private`, so a shared cache (a CDN, a proxy) never stores one user's
-    /// cookie and hands it to the next. A response whose handler chose its own `Cache-Control`
-    /// keeps it. Default: true.
-    pub session_cache_control_private: bool,
+/// The runtime type of each [`Kind`](session_settings::Kind) of setting.
+macro_rules! field_type {
+    (Bool) => { bool };
+    (Text) => { String };
+    (OptText) => { Option<String> };
+    (Duration) => { Duration };
+    (OptDuration) => { Option<Duration> };
+    (SameSite) => { Option<SameSite> };
+    (SessionType) => { SessionType };
+    (Format) => { SerializationFormat };
+    (FileNameHash) => { FileNameHash };
+    (Path) => { PathBuf };
+    (Usize) => { usize };
+    (FileMode) => { u32 };
+    (OptU64) => { Option<u64> };
+    (SecretKey) => { Option<SecretKey> };
+    (SecretKeys) => { Vec<SecretKey> };
 }
 
-impl SerializationFormat {
-    /// Parses the names `session_serialization_format` takes: `"msgpack"`, `"json"`, `"pickle"`.
-    pub fn from_name(name: &str) -> Option<Self> {
-        Some(match name {
-            "msgpack" => SerializationFormat::Msgpack,
-            "json" => SerializationFormat::Json,
-            "pickle" => SerializationFormat::Pickle,
-            _ => return None,
-        })
-    }
+/// The table's default expression as the field's type.
+macro_rules! field_default {
+    (Text, $d:expr) => { String::from($d) };
+    (OptText, $d:expr) => { { let d: Option<&'static str> = $d; d.map(String::from) } };
+    (Path, $d:expr) => { PathBuf::from($d) };
+    ($kind:ident, $d:expr) => { $d };
 }
 
-/// The default `session_store_timeout`.
-pub const DEFAULT_STORE_TIMEOUT: Duration = Duration::from_secs(2);
+/// A field as the rules see it.
+macro_rules! field_value {
+    (Text, $f:expr) => { Value::Text($f) };
+    (OptText, $f:expr) => { Value::OptText($f.as_deref()) };
+    (Path, $f:expr) => { Value::Path($f) };
+    (Usize, $f:expr) => { Value::Usize(*$f as u64) };
+    (FileMode, $f:expr) => { Value::FileMode(u64::from(*$f)) };
+    (SecretKey, $f:expr) => { Value::SecretKey($f.as_ref().map(|k| k.bytes().len())) };
+    (SecretKeys, $f:expr) => { Value::SecretKeys($f.iter().map(|k| k.bytes().len()).collect()) };
+    ($kind:ident, $f:expr) => { Value::$kind(*$f) };
+}
 
-/// The default `session_max_size`: 1 MiB.
-pub const DEFAULT_MAX_SESSION_SIZE: usize = 1 << 20;
-
-/// The smallest `session_max_size` (`#[session_config]` has the same bound).
-const MIN_MAX_SESSION_SIZE: usize = 1024;
-
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            session_type: SessionType::Null,
-            session_cookie_name: "session".into(),
-            session_cookie_domain: None,
-            session_cookie_path: None,
-            session_cookie_httponly: true,
-            session_cookie_secure: false,
-            session_cookie_samesite: None,
-            permanent_session_lifetime: Duration::from_secs(31 * 86_400),
-            session_refresh_each_request: true,
-            session_permanent: true,
-            session_use_signer: false,
-            secret_key: None,
-            secret_key_fallbacks: Vec::new(),
-            session_key_prefix: "session:".into(),
-            session_id_length: 32,
-            session_serialization_format: SerializationFormat::Msgpack,
-            session_redis: "redis://127.0.0.1:6379".into(),
-            session_memcached: "memcache://127.0.0.1:11211".into(),
-            session_file_dir: PathBuf::from("flask_sessions"),
-            session_file_threshold: 500,
-            session_file_mode: 0o600,
-            session_file_name_hash: FileNameHash::Sha256,
-            session_mongodb: "mongodb://127.0.0.1:27017".into(),
-            session_mongodb_db: "flask_session".into(),
-            session_mongodb_collect: "sessions".into(),
-            session_sqlalchemy: None,
-            session_sqlalchemy_table: "flask_sessions".into(),
-            session_cleanup_n_requests: None,
-            session_merge_on_save: false,
-            session_store_timeout: DEFAULT_STORE_TIMEOUT,
-            session_max_size: DEFAULT_MAX_SESSION_SIZE,
-            session_cache_control_private: true,
+macro_rules! settings_struct {
+    ($($(#[doc = $doc:literal])* $name:ident: $kind:ident = $default:expr, applies = $applies:expr, values = $values:literal, check = $check:ident;)*) => {
+        /// Every setting of the Session Bundle, lowercased, with the seed's defaults.
+        ///
+        /// `#[session_config]` fills one in from checked literals and runtime fields. By hand, start
+        /// from a backend's constructor ([`filesystem`](Self::filesystem), [`redis`](Self::redis),
+        /// [`memcached`](Self::memcached), [`mongodb`](Self::mongodb), [`sqlalchemy`](Self::sqlalchemy))
+        /// or `Settings::default()`, and change the rest in [`with`](Self::with), all in one expression
+        /// (the struct is `#[non_exhaustive]`, so struct-update syntax is refused outside this crate).
+        /// [`Settings::validate`] checks what the macro checks at compile time, for values that only
+        /// exist at run time.
+        ///
+        /// ```
+        /// use std::time::Duration;
+        /// use session_runtime::{SameSite, SessionType, Settings};
+        ///
+        /// let settings = Settings::redis("redis://127.0.0.1:6379/0").with(|s| {
+        ///     s.session_cookie_secure = true;
+        ///     s.session_cookie_samesite = Some(SameSite::Lax);
+        ///     s.permanent_session_lifetime = Duration::from_secs(7 * 86_400);
+        /// });
+        /// assert_eq!(settings.session_type, SessionType::Redis);
+        /// assert!(settings.validate().is_ok());
+        /// ```
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Settings {
+            $($(#[doc = $doc])* pub $name: field_type!($kind),)*
         }
-    }
+
+        impl Default for Settings {
+            fn default() -> Self {
+                Settings { $($name: field_default!($kind, $default),)* }
+            }
+        }
+
+        impl Lookup for Settings {
+            fn value(&self, name: &str) -> Option<Value<'_>> {
+                match name {
+                    $(stringify!($name) => Some(field_value!($kind, &self.$name)),)*
+                    _ => None,
+                }
+            }
+        }
+    };
 }
+
+session_settings::for_each_setting!(settings_struct);
 
 /// A setting whose value cannot work, found at run time (the macro finds literal ones at
 /// compile time).
@@ -340,97 +193,33 @@ impl Settings {
         self
     }
 
-    /// Checks the rules `#[session_config]` enforces at compile time, on run-time values.
+    /// Checks the rules `#[session_config]` enforces at compile time, on run-time values (one
+    /// set of rules, in session-settings, read by both): the first refusal, naming its setting.
     pub fn validate(&self) -> Result<(), SettingsError> {
-        let err = |setting, message: &str| Err(SettingsError { setting, message: message.into() });
-        let name = &self.session_cookie_name;
-        if name.is_empty() || !name.bytes().all(is_cookie_name_byte) {
-            return err("session_cookie_name", "a cookie name is a non-empty token: letters, digits and !#$%&'*+-.^_`|~");
+        match session_settings::validate(self).into_iter().next() {
+            Some(refusal) => Err(SettingsError { setting: refusal.setting, message: refusal.message }),
+            None => Ok(()),
         }
-        if let Some(path) = &self.session_cookie_path {
-            if !path.starts_with('/') || path.bytes().any(|b| b == b';' || b.is_ascii_control()) {
-                return err("session_cookie_path", "a cookie path starts with \"/\" and holds no `;`");
-            }
-        }
-        if let Some(domain) = &self.session_cookie_domain {
-            if domain.is_empty() || domain.bytes().any(|b| b == b';' || b.is_ascii_whitespace() || b.is_ascii_control()) {
-                return err("session_cookie_domain", "a cookie domain is a host name such as \"example.com\"");
-            }
-        }
-        if self.session_cookie_samesite == Some(SameSite::None) && !self.session_cookie_secure {
-            return err("session_cookie_samesite", "browsers drop `SameSite=None` cookies that are not `Secure`; set session_cookie_secure = true");
-        }
-        // Browsers match the prefixes without regard to case.
-        if starts_with_ignore_case(name, "__Host-")
-            && (!self.session_cookie_secure
-                || self.session_cookie_domain.is_some()
-                || self.session_cookie_path.as_deref().is_some_and(|p| p != "/"))
-        {
-            return err("session_cookie_name", "a `__Host-` cookie needs session_cookie_secure = true, no domain and path \"/\"");
-        }
-        if starts_with_ignore_case(name, "__Secure-") && !self.session_cookie_secure {
-            return err("session_cookie_name", "a `__Secure-` cookie needs session_cookie_secure = true");
-        }
-        if self.permanent_session_lifetime.as_secs() == 0 {
-            return err("permanent_session_lifetime", "a lifetime under one second would expire every session at once");
-        }
-        if self.session_use_signer && self.secret_key.as_ref().is_none_or(|k| k.bytes().is_empty()) {
-            return err("secret_key", "session_use_signer = true needs a non-empty secret_key");
-        }
-        if self.secret_key_fallbacks.iter().any(|k| k.bytes().is_empty()) {
-            return err("secret_key_fallbacks", "an empty key signs cookies anyone can forge; remove it from the fallbacks");
-        }
-        if self.session_max_size < MIN_MAX_SESSION_SIZE {
-            return err("session_max_size", "give at least 1024 bytes, e.g. 1048576 (1 MiB, the default); below that almost every session is refused");
-        }
-        if !ID_LENGTH_RANGE.contains(&self.session_id_length) {
-            return err("session_id_length", "give between 16 and 64 bytes of entropy (32 is Flask's default)");
-        }
-        if self.session_file_mode > 0o777 || self.session_file_mode & 0o600 != 0o600 {
-            return err("session_file_mode", "the owner must read and write the files, and the mode is at most 0o777 (e.g. 0o600)");
-        }
-        if self.session_store_timeout.is_zero() {
-            return err("session_store_timeout", "a zero timeout would fail every store operation; give e.g. 2 s");
-        }
-        if self.session_cleanup_n_requests == Some(0) {
-            return err("session_cleanup_n_requests", "give a positive number of requests, or leave it unset");
-        }
-        Ok(())
     }
 
     /// The settings that only one backend's store reads, changed from their defaults, each with
     /// that backend: what a layer given a store of another backend refuses.
     pub(crate) fn changed_backend_settings(&self) -> Vec<(&'static str, SessionType)> {
-        let d = Settings::default();
-        let owned = [
-            ("session_redis", SessionType::Redis, self.session_redis != d.session_redis),
-            ("session_memcached", SessionType::Memcached, self.session_memcached != d.session_memcached),
-            ("session_file_dir", SessionType::Filesystem, self.session_file_dir != d.session_file_dir),
-            ("session_file_threshold", SessionType::Filesystem, self.session_file_threshold != d.session_file_threshold),
-            ("session_file_mode", SessionType::Filesystem, self.session_file_mode != d.session_file_mode),
-            ("session_file_name_hash", SessionType::Filesystem, self.session_file_name_hash != d.session_file_name_hash),
-            ("session_mongodb", SessionType::Mongodb, self.session_mongodb != d.session_mongodb),
-            ("session_mongodb_db", SessionType::Mongodb, self.session_mongodb_db != d.session_mongodb_db),
-            ("session_mongodb_collect", SessionType::Mongodb, self.session_mongodb_collect != d.session_mongodb_collect),
-            ("session_sqlalchemy", SessionType::Sqlalchemy, self.session_sqlalchemy != d.session_sqlalchemy),
-            ("session_sqlalchemy_table", SessionType::Sqlalchemy, self.session_sqlalchemy_table != d.session_sqlalchemy_table),
-        ];
-        owned.into_iter().filter(|&(_, _, changed)| changed).map(|(name, backend, _)| (name, backend)).collect()
+        session_settings::SETTINGS
+            .iter()
+            .filter_map(|s| match s.applies {
+                session_settings::Applies::Only([backend]) => Some((s, *backend)),
+                _ => None,
+            })
+            .filter(|(s, _)| self.value(s.name) != Some((s.default)()))
+            .map(|(s, backend)| (s.name, backend))
+            .collect()
     }
 
     /// The cookie path: `session_cookie_path` or `"/"`.
     pub fn cookie_path(&self) -> &str {
         self.session_cookie_path.as_deref().unwrap_or("/")
     }
-}
-
-fn starts_with_ignore_case(name: &str, prefix: &str) -> bool {
-    name.get(..prefix.len()).is_some_and(|head| head.eq_ignore_ascii_case(prefix))
-}
-
-/// RFC 6265 token characters.
-fn is_cookie_name_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
 #[cfg(test)]

@@ -3,8 +3,9 @@
 use proc_macro2::TokenStream;
 use syn::{Fields, Ident, ItemStruct, Type};
 
-use super::attr::ConfigAttrs;
-use super::table::{self, Setting, Ty};
+use session_settings::{Lookup, Setting, Value};
+
+use super::attr::{ConfigAttrs, MODEL};
 use crate::ctxt::{suggestion, Ctxt};
 
 pub(crate) struct Config<'a> {
@@ -50,15 +51,30 @@ impl<'a> Field<'a> {
     fn from_ast(cx: &Ctxt, field: &'a syn::Field) -> Option<Field<'a>> {
         let ident = field.ident.as_ref()?;
         let name = ident.to_string();
-        let Some(setting) = table::setting(name.trim_start_matches("r#")) else {
-            let hint = suggestion(&name, table::setting_names());
-            cx.error_spanned_by(ident, format!("field `{name}` is not a setting; each field of a `#[session_config]` struct gives the setting of the same name at run time{hint}"));
-            return None;
-        };
-        if setting.ty == Ty::Model {
+        let bare = name.trim_start_matches("r#");
+        if bare == MODEL {
             cx.error_spanned_by(ident, format!("`{name}` names a type; give it in the attribute, `#[session_config({name} = MyModel)]`, not as a field"));
             return None;
         }
+        let Some(setting) = session_settings::setting(bare) else {
+            let hint = suggestion(&name, session_settings::SETTINGS.iter().map(|s| s.name));
+            cx.error_spanned_by(ident, format!("field `{name}` is not a setting; each field of a `#[session_config]` struct gives the setting of the same name at run time{hint}"));
+            return None;
+        };
         Some(Field { ident, ty: &field.ty, setting })
+    }
+}
+
+/// What the rules see at compile time: a literal's value, nothing for a field (known only at
+/// run time, where `Settings::validate` runs the same rules), and the default otherwise.
+impl Lookup for Config<'_> {
+    fn value(&self, name: &str) -> Option<Value<'_>> {
+        if let Some(given) = self.attrs.get(name) {
+            return Some(given.value());
+        }
+        if self.field(name).is_some() {
+            return None;
+        }
+        session_settings::setting(name).map(|s| (s.default)())
     }
 }

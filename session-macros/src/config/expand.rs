@@ -1,12 +1,12 @@
 //! Code generation for `#[session_config]`: the struct as written, an inherent impl that
 //! resolves the settings and builds the layer, with bounds spanned on the user's tokens.
 
-use proc_macro2::{Literal, Span, TokenStream};
-use quote::{quote, quote_spanned};
+use proc_macro2::{Literal as Literal_, Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
+use session_settings::Kind;
 
 use super::ast::{Config, Field};
-use super::attr::{ConfigAttrs, FileHash, Format, SameSite, Sp};
-use super::table::{Backend, Ty};
+use super::attr::{ConfigAttrs, Given, Literal};
 use crate::respan::respan;
 
 pub(crate) fn krate(cont: &Config<'_>) -> TokenStream {
@@ -121,178 +121,67 @@ fn methods(
 }
 
 /// `__settings.x = <field type as __private::XField>::to_setting(&self.x);`, spanned on the
-/// field's type so that a type that cannot serve the setting is reported there.
+/// field's type so that a type that cannot serve the setting is reported there. The trait is
+/// the kind's: `<Kind>Field` (session-runtime's `__private` defines one per kind).
 fn field_assignment(field: &Field<'_>, krate: &TokenStream) -> TokenStream {
     let Field { ident, ty, setting } = field;
-    let field_trait = syn::Ident::new(field_trait(setting.ty), proc_macro2::Span::call_site());
+    let field_trait = format_ident!("{}Field", format!("{:?}", setting.kind));
     let member = syn::Ident::new(setting.name, ident.span());
     let span = syn::spanned::Spanned::span(ty);
     let convert = quote_spanned!(span=> <#ty as #krate::__private::#field_trait>::to_setting);
     quote!(__settings.#member = #convert(&self.#ident);)
 }
 
-/// The `__private` trait a field of a setting of type `ty` must implement.
-fn field_trait(ty: Ty) -> &'static str {
-    match ty {
-        Ty::Bool => "BoolField",
-        Ty::Text => "TextField",
-        Ty::OptText => "OptTextField",
-        Ty::Duration => "DurationField",
-        Ty::SameSite => "SameSiteField",
-        Ty::SessionType => "SessionTypeField",
-        Ty::Format => "FormatField",
-        Ty::FileNameHash => "FileNameHashField",
-        Ty::PathBuf => "PathField",
-        Ty::Usize => "UsizeField",
-        Ty::U32 => "U32Field",
-        Ty::OptU64 => "OptU64Field",
-        Ty::SecretKey => "SecretKeyField",
-        Ty::SecretKeys => "SecretKeysField",
-        // Never a field (`ast.rs` refuses it); the model is wired by the SQL store.
-        Ty::Model => "BoolField",
-    }
-}
-
+/// `__settings.<key> = <value>;` for each setting given in the attribute, then the preset.
 fn literal_assignments(attrs: &ConfigAttrs, krate: &TokenStream) -> Vec<TokenStream> {
-    let ConfigAttrs {
-        session_type,
-        session_cookie_name,
-        session_cookie_domain,
-        session_cookie_path,
-        session_cookie_httponly,
-        session_cookie_secure,
-        session_cookie_samesite,
-        permanent_session_lifetime,
-        session_refresh_each_request,
-        session_permanent,
-        session_use_signer,
-        session_key_prefix,
-        session_id_length,
-        session_serialization_format,
-        session_redis,
-        session_memcached,
-        session_file_dir,
-        session_file_threshold,
-        session_file_mode,
-        session_file_name_hash,
-        session_mongodb,
-        session_mongodb_db,
-        session_mongodb_collect,
-        session_sqlalchemy,
-        session_sqlalchemy_table,
-        // Checked by the bound of the `into_layer` body; the SQL store wires it (Settings has no field for it).
-        session_sqlalchemy_model: _,
-        session_cleanup_n_requests,
-        session_merge_on_save,
-        session_store_timeout,
-        session_max_size,
-        session_cache_control_private,
-        session_data: _,
-        share_with,
-        krate: _,
-        secret_key_literal: _,
-    } = attrs;
-    let string = |s: &Sp<String>| {
-        let lit = Literal::string(&s.value);
-        quote!(::std::string::String::from(#lit))
-    };
-    let some_string = |s: &Sp<String>| {
-        let v = string(s);
-        quote!(::core::option::Option::Some(#v))
-    };
-    let boolean = |b: &Sp<bool>| if b.value { quote!(true) } else { quote!(false) };
-    let usize_ = |n: &Sp<u64>| {
-        let n = Literal::u64_unsuffixed(n.value);
-        quote!(#n)
-    };
-    let mut out = Vec::new();
-    // `__settings.<key> = <value>;` for a setting given in the attribute.
-    macro_rules! emit {
-        ($slot:expr, |$v:ident| $value:expr) => {
-            if let Some($v) = $slot.as_ref() {
-                let member = &$v.key;
-                let value: TokenStream = $value;
-                out.push(quote!(__settings.#member = #value;));
-            }
-        };
-    }
-    emit!(session_type, |t| {
-        let variant = syn::Ident::new(backend_variant(t.value), Span::call_site());
-        quote!(#krate::SessionType::#variant)
-    });
-    emit!(session_cookie_name, |s| string(s));
-    emit!(session_cookie_domain, |s| some_string(s));
-    emit!(session_cookie_path, |s| some_string(s));
-    emit!(session_cookie_httponly, |b| boolean(b));
-    emit!(session_cookie_secure, |b| boolean(b));
-    emit!(session_cookie_samesite, |s| {
-        let variant = match s.value {
-            SameSite::Lax => quote!(Lax),
-            SameSite::Strict => quote!(Strict),
-            SameSite::None => quote!(None),
-        };
-        quote!(::core::option::Option::Some(#krate::SameSite::#variant))
-    });
-    emit!(permanent_session_lifetime, |l| {
-        let ms = Literal::u64_suffixed(l.value);
-        quote!(::core::time::Duration::from_millis(#ms))
-    });
-    emit!(session_refresh_each_request, |b| boolean(b));
-    emit!(session_permanent, |b| boolean(b));
-    emit!(session_use_signer, |b| boolean(b));
-    emit!(session_key_prefix, |s| string(s));
-    emit!(session_id_length, |n| usize_(n));
-    emit!(session_serialization_format, |f| match f.value {
-        Format::Msgpack => quote!(#krate::SerializationFormat::Msgpack),
-        Format::Json => quote!(#krate::SerializationFormat::Json),
-        Format::Pickle => quote!(#krate::SerializationFormat::Pickle),
-    });
+    let mut out: Vec<TokenStream> = attrs
+        .given
+        .iter()
+        .map(|given| {
+            let member = given.key();
+            let value = literal_tokens(given, krate);
+            quote!(__settings.#member = #value;)
+        })
+        .collect();
     // The preset: Flask Unchained reads only pickle (check.rs refuses any other format with it).
-    if share_with.is_some() && session_serialization_format.is_none() {
+    if attrs.share_with.is_some() && attrs.get("session_serialization_format").is_none() {
         out.push(quote!(__settings.session_serialization_format = #krate::SerializationFormat::Pickle;));
     }
-    emit!(session_redis, |s| string(s));
-    emit!(session_memcached, |s| string(s));
-    emit!(session_file_dir, |s| {
-        let lit = Literal::string(&s.value);
-        quote!(::std::path::PathBuf::from(#lit))
-    });
-    emit!(session_file_threshold, |n| usize_(n));
-    emit!(session_file_mode, |n| {
-        let mode = Literal::u64_unsuffixed(n.value);
-        quote!(#mode)
-    });
-    emit!(session_file_name_hash, |h| match h.value {
-        FileHash::Sha256 => quote!(#krate::FileNameHash::Sha256),
-        FileHash::Md5 => quote!(#krate::FileNameHash::Md5),
-    });
-    emit!(session_mongodb, |s| string(s));
-    emit!(session_mongodb_db, |s| string(s));
-    emit!(session_mongodb_collect, |s| string(s));
-    emit!(session_sqlalchemy, |s| some_string(s));
-    emit!(session_sqlalchemy_table, |s| string(s));
-    emit!(session_cleanup_n_requests, |n| {
-        let n = Literal::u64_suffixed(n.value);
-        quote!(::core::option::Option::Some(#n))
-    });
-    emit!(session_merge_on_save, |b| boolean(b));
-    emit!(session_store_timeout, |t| {
-        let ms = Literal::u64_suffixed(t.value);
-        quote!(::core::time::Duration::from_millis(#ms))
-    });
-    emit!(session_max_size, |n| usize_(n));
-    emit!(session_cache_control_private, |b| boolean(b));
     out
 }
 
-fn backend_variant(backend: Backend) -> &'static str {
-    match backend {
-        Backend::Null => "Null",
-        Backend::Redis => "Redis",
-        Backend::Memcached => "Memcached",
-        Backend::Filesystem => "Filesystem",
-        Backend::Mongodb => "Mongodb",
-        Backend::Sqlalchemy => "Sqlalchemy",
+/// A literal as an expression of its setting's runtime type (session-runtime's `Settings`
+/// maps each kind to one type).
+fn literal_tokens(given: &Given, krate: &TokenStream) -> TokenStream {
+    let some = |v: TokenStream| quote!(::core::option::Option::Some(#v));
+    let variant = |v: &str| syn::Ident::new(v, Span::call_site());
+    match (&given.literal.value, given.setting.kind) {
+        (Literal::Bool(b), _) => quote!(#b),
+        (Literal::Str(s), Kind::Path) => quote!(::std::path::PathBuf::from(#s)),
+        (Literal::Str(s), Kind::OptText) => some(quote!(::std::string::String::from(#s))),
+        (Literal::Str(s), _) => quote!(::std::string::String::from(#s)),
+        (Literal::Duration(d), kind) => {
+            let ms = Literal_::u64_suffixed(u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+            let d = quote!(::core::time::Duration::from_millis(#ms));
+            if kind == Kind::OptDuration { some(d) } else { d }
+        }
+        (Literal::Int(n), Kind::OptU64) => some(Literal_::u64_suffixed(*n).into_token_stream()),
+        (Literal::Int(n), _) => Literal_::u64_unsuffixed(*n).into_token_stream(),
+        (Literal::SameSite(v), _) => {
+            let v = variant(v.variant());
+            some(quote!(#krate::SameSite::#v))
+        }
+        (Literal::SessionType(v), _) => {
+            let v = variant(v.variant());
+            quote!(#krate::SessionType::#v)
+        }
+        (Literal::Format(v), _) => {
+            let v = variant(v.variant());
+            quote!(#krate::SerializationFormat::#v)
+        }
+        (Literal::FileNameHash(v), _) => {
+            let v = variant(v.variant());
+            quote!(#krate::FileNameHash::#v)
+        }
     }
 }
-

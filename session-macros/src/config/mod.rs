@@ -4,7 +4,6 @@ mod ast;
 mod attr;
 mod check;
 mod expand;
-mod table;
 mod value;
 
 use proc_macro2::TokenStream;

@@ -1,7 +1,10 @@
 //! Literal values of `#[session_config(...)]`: each parser checks the kind of value a setting
 //! takes and reports a wrong one on the value.
 
+use std::time::Duration;
+
 use proc_macro2::Span;
+use session_settings::parse_duration;
 use syn::{Expr, ExprLit, Ident, Lit, Path};
 
 use super::attr::Sp;
@@ -106,80 +109,29 @@ pub(super) fn choice<T>(cx: &Ctxt, key: Ident, v: &Expr, names: &[&str], parse: 
     }
 }
 
-/// A duration, in milliseconds; one grammar for every duration setting: whole seconds (`3600`
-/// or `"3600"`) or units `d`, `h`, `m`, `s`, `ms`, largest first (`"31d"`, `"12h30m"`,
-/// `"1d 2h"`, `"500ms"`, `"1s500ms"`).
-pub(super) fn duration(cx: &Ctxt, key: Ident, v: &Expr) -> Option<Sp<u64>> {
+/// A duration in session-settings' one grammar: whole seconds (`3600`, or `"3600"`) or a
+/// string with units (`"31d"`, `"12h30m"`, `"500ms"`).
+pub(super) fn duration(cx: &Ctxt, key: Ident, v: &Expr) -> Option<Sp<Duration>> {
     match lit(v) {
         Some(Lit::Int(_)) => {
             let secs = integer(cx, key, v)?;
-            match secs.value.checked_mul(1_000) {
-                Some(ms) => Some(Sp { value: ms, ..secs }),
-                None => {
-                    cx.error_at(secs.span, format!("`{}` is too large", secs.key));
-                    None
-                }
+            // Emitted as milliseconds in a `u64`.
+            if secs.value.checked_mul(1_000).is_none() {
+                cx.error_at(secs.span, format!("`{}` is too large", secs.key));
+                return None;
             }
+            sp(secs.key, Duration::from_secs(secs.value), secs.span)
         }
         Some(Lit::Str(s)) => match parse_duration(&s.value()) {
-            Some(ms) => sp(key, ms, s.span()),
-            None => {
-                let msg = format!(
-                    "`{key}` \"{}\" is not a duration; give whole seconds or units d, h, m, s, ms largest first, e.g. 3600, \"31d\", \"12h30m\" or \"500ms\"",
-                    s.value()
-                );
-                cx.error_spanned_by(s, msg);
+            Ok(d) => sp(key, d, s.span()),
+            Err(msg) => {
+                cx.error_spanned_by(s, format!("`{key}`: {msg}"));
                 None
             }
         },
         _ => {
             wrong_kind(cx, &key, v, "seconds or a duration string", "\"31d\"");
             None
-        }
-    }
-}
-
-/// [`duration`]'s grammar, in milliseconds (zero included: `check.rs` reports it with its own
-/// message).
-pub(crate) fn parse_duration(text: &str) -> Option<u64> {
-    const UNITS: [(&str, u64); 5] = [("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1_000), ("ms", 1)];
-    let t = text.trim();
-    if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
-        return t.parse::<u64>().ok()?.checked_mul(1_000);
-    }
-    let compact: String = t.chars().filter(|c| !c.is_whitespace()).collect();
-    let (mut total, mut rest, mut next_unit) = (0u64, compact.as_str(), 0usize);
-    while !rest.is_empty() {
-        let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
-        let (number, after) = rest.split_at(digits);
-        let letters = after.len() - after.trim_start_matches(|c: char| c.is_ascii_alphabetic()).len();
-        let (unit, after) = after.split_at(letters);
-        let pos = UNITS.iter().position(|(name, _)| *name == unit)?;
-        if number.is_empty() || pos < next_unit {
-            return None;
-        }
-        total = number.parse::<u64>().ok()?.checked_mul(UNITS[pos].1)?.checked_add(total)?;
-        (rest, next_unit) = (after, pos + 1);
-    }
-    (next_unit != 0).then_some(total)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_duration;
-
-    #[test]
-    fn one_grammar_for_every_duration() {
-        assert_eq!(parse_duration("31d"), Some(2_678_400_000));
-        assert_eq!(parse_duration("12h30m"), Some(45_000_000));
-        assert_eq!(parse_duration("1d 2h 3m 4s"), Some(93_784_000));
-        assert_eq!(parse_duration("3600"), Some(3_600_000));
-        assert_eq!(parse_duration("500ms"), Some(500));
-        assert_eq!(parse_duration(" 1s 500ms "), Some(1_500));
-        assert_eq!(parse_duration("2m"), Some(120_000));
-        assert_eq!(parse_duration("0s"), Some(0));
-        for bad in ["", "5x", "h", "ms", "30m1h", "1h1h", "1d2", "1.5s", "-1s", "2 secs", "99999999999999999999s"] {
-            assert_eq!(parse_duration(bad), None, "{bad:?}");
         }
     }
 }

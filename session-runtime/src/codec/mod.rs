@@ -15,18 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::map::SessionMap;
 
-/// How sessions are written (`session_serialization_format`); reading accepts every format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum SerializationFormat {
-    /// msgpack, byte for byte as msgspec writes it (the default).
-    #[default]
-    Msgpack,
-    /// Compact JSON, as `msgspec.json` writes it (bytes as base64 strings).
-    Json,
-    /// Pickle protocol 4 of plain values only, as `dill.dumps` writes a session: what Flask
-    /// Unchained 0.9 (Flask-Session 0.3.2) and Flask-Session before 0.6 read.
-    Pickle,
-}
+pub use session_settings::SerializationFormat;
 
 mod bounded;
 mod pickle_size;
