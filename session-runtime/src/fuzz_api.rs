@@ -17,7 +17,7 @@ pub fn read_cookie(header: &[u8], signed: bool) -> Option<String> {
 
 /// Parses a filesystem session file (header and pickle); true when it is a session.
 pub fn read_session_file(bytes: &[u8]) -> bool {
-    let codec = crate::codec::Codec::from_settings(&Settings::default());
+    let codec = crate::codec::Codec::new(crate::SerializationFormat::Pickle);
     crate::store::filesystem::parse_file(&codec, bytes).is_ok()
 }
 

@@ -236,6 +236,12 @@ pub const DEFAULT_STORE_TIMEOUT: Duration = Duration::from_secs(2);
 /// The default `session_max_size`: 1 MiB.
 pub const DEFAULT_MAX_SESSION_SIZE: usize = 1 << 20;
 
+/// The default `session_file_threshold` (cachelib's).
+pub(crate) const DEFAULT_FILE_THRESHOLD: usize = 500;
+
+/// The default `session_file_mode` (cachelib's).
+pub(crate) const DEFAULT_FILE_MODE: u32 = 0o600;
+
 /// The smallest `session_max_size` (`#[session_config]` has the same bound).
 const MIN_MAX_SESSION_SIZE: usize = 1024;
 
@@ -261,8 +267,8 @@ impl Default for Settings {
             session_redis: "redis://127.0.0.1:6379".into(),
             session_memcached: "memcache://127.0.0.1:11211".into(),
             session_file_dir: PathBuf::from("flask_sessions"),
-            session_file_threshold: 500,
-            session_file_mode: 0o600,
+            session_file_threshold: DEFAULT_FILE_THRESHOLD,
+            session_file_mode: DEFAULT_FILE_MODE,
             session_file_name_hash: FileNameHash::Sha256,
             session_mongodb: "mongodb://127.0.0.1:27017".into(),
             session_mongodb_db: "flask_session".into(),

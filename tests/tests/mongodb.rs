@@ -18,24 +18,34 @@ use mongodb::bson::spec::BinarySubtype;
 use mongodb::bson::{doc, Binary, Bson, DateTime, Document};
 use mongodb::{Client, Collection};
 use session_runtime::store::mongodb::MongoStore;
-use session_runtime::store::Touched;
-use session_runtime::{Expiry, SessionId, SessionStore, Settings, Value};
+use session_runtime::store::{StoreOptions, Touched};
+use session_runtime::{Expiry, SessionId, SessionStore, Settings, StoreError, Value};
 
 const DB: &str = "flask_session_test";
 
-/// Settings on a fresh collection: nx-27017 keeps TTL metadata across a drop, so tests never
-/// share or reuse one.
+/// A fresh collection: nx-27017 keeps TTL metadata across a drop, so tests never share or
+/// reuse one.
+fn fresh_collection() -> String {
+    format!("t_{}", SessionId::generate(16).as_str().replace('-', "_"))
+}
+
+/// Settings on a fresh collection.
 fn settings(url: &str) -> Settings {
     let mut s = Settings::default();
     s.session_mongodb = url.to_owned();
     s.session_mongodb_db = DB.into();
-    s.session_mongodb_collect = format!("t_{}", SessionId::generate(16).as_str().replace('-', "_"));
+    s.session_mongodb_collect = fresh_collection();
     s
+}
+
+/// The store on a fresh collection of `url`.
+async fn connect(url: &str, options: StoreOptions) -> Result<MongoStore, StoreError> {
+    MongoStore::connect(url, DB, &fresh_collection(), options).await
 }
 
 async fn store() -> MongoStore {
     let url = env::mongodb_url();
-    MongoStore::connect(&settings(&url)).await.unwrap_or_else(|e| env::server_missing("MongoDB", &url, e))
+    connect(&url, StoreOptions::default()).await.unwrap_or_else(|e| env::server_missing("MongoDB", &url, e))
 }
 
 /// Writes documents as another writer would, straight into the store's collection.
@@ -164,21 +174,29 @@ async fn documents_flask_wrote_are_read_and_updated_in_place() {
     store.delete(&k).await.unwrap();
 }
 
+/// Before MongoDB's TTL monitor removes an expired document, the store reports it with its past
+/// expiry (whether it is gone is the lifecycle's to decide), and no write brings it back.
+/// (nx-27017 drops an expired document when a query meets it, so there a read finds nothing.)
 #[tokio::test]
-async fn expired_documents_are_misses_before_the_ttl_monitor_runs() {
+async fn expired_documents_are_reported_and_never_revived_before_the_ttl_monitor_runs() {
     let store = store().await;
     let sessions = store.collection();
     let k = key();
-    let past = DateTime::from_system_time(SystemTime::now() - Duration::from_secs(10));
-    let doc = doc! { "id": &k, "val": Binary { subtype: BinarySubtype::Generic, bytes: unhex(ALICE) }, "expiration": past };
+    let past = SystemTime::now() - Duration::from_secs(10);
+    let doc = doc! { "id": &k, "val": Binary { subtype: BinarySubtype::Generic, bytes: unhex(ALICE) }, "expiration": DateTime::from_system_time(past) };
     sessions.insert_one(doc).await.unwrap();
-    assert!(store.load(&k, None).await.unwrap().is_none(), "expired is a miss");
+    if let Some(l) = store.load(&k, Some(&Expiry::after(LIFETIME))).await.unwrap() {
+        assert!(!l.refreshed && near(l.expires_at.expect("its expiration"), past), "reported as it is, not refreshed: {l:?}");
+    }
+    if let Some(l) = store.load(&k, None).await.unwrap() {
+        assert!(near(l.expires_at.expect("its expiration"), past), "{:?}", l.expires_at);
+    }
     assert_eq!(store.touch(&k, &Expiry::after(LIFETIME)).await.unwrap(), Touched::Missing, "expired is not revived");
     assert!(store.create(&k, &sample(1), &Expiry::after(LIFETIME)).await.unwrap(), "an expired id is free");
     assert_eq!(store.load(&k, None).await.unwrap().expect("created").data, sample(1));
 
     let other = key();
-    let doc = doc! { "id": &other, "val": Binary { subtype: BinarySubtype::Generic, bytes: vec![0x80] }, "expiration": past };
+    let doc = doc! { "id": &other, "val": Binary { subtype: BinarySubtype::Generic, bytes: vec![0x80] }, "expiration": DateTime::from_system_time(past) };
     sessions.insert_one(doc).await.unwrap();
     // The TTL purge may beat us to it (nx-27017 purges lazily), so at most one is left to delete.
     assert!(store.delete_expired().await.unwrap() <= 1);
@@ -189,11 +207,11 @@ async fn expired_documents_are_misses_before_the_ttl_monitor_runs() {
 #[tokio::test]
 async fn bad_urls_fail_at_connect() {
     for bad in ["", "not a url", "http://127.0.0.1:27017"] {
-        assert!(MongoStore::connect(&settings(bad)).await.is_err(), "{bad:?}");
+        assert!(connect(bad, StoreOptions::default()).await.is_err(), "{bad:?}");
     }
     let port = common::spawn::spare_port();
     let t = Instant::now();
-    let e = MongoStore::connect(&common::with_store_timeout(settings(&format!("mongodb://127.0.0.1:{port}")), Duration::from_millis(500)))
+    let e = connect(&format!("mongodb://127.0.0.1:{port}"), StoreOptions::default().with_timeout(Duration::from_millis(500)))
         .await
         .unwrap_err();
     assert!(t.elapsed() < Duration::from_millis(1500), "{e} after {:?}", t.elapsed());
@@ -213,7 +231,7 @@ async fn server_goes_away_and_comes_back() {
     );
     let timeout = Duration::from_millis(1000);
     let url = format!("mongodb://127.0.0.1:{}", server.port);
-    let store = MongoStore::connect(&common::with_store_timeout(settings(&url), timeout)).await.expect("connect to the spawned nx-27017");
+    let store = connect(&url, StoreOptions::default().with_timeout(timeout)).await.expect("connect to the spawned nx-27017");
     store_survives_its_server("mongodb", &store, &mut server, timeout).await;
 }
 
@@ -248,6 +266,23 @@ async fn http_requests_leave_flask_documents() {
     assert_eq!(sessions.count_documents(doc! { "id": &k }).await.unwrap(), 1);
     assert_eq!(common::http::text(&b, &format!("{base}/clear")).await, "cleared");
     assert_eq!(sessions.count_documents(doc! { "id": &k }).await.unwrap(), 0, "an emptied session is deleted");
+}
+
+/// Over real HTTP: a document whose expiration passed reads as a fresh session and is gone
+/// afterwards (deleted by the lifecycle on MongoDB; nx-27017 drops it itself when a query meets it).
+#[tokio::test]
+async fn http_an_expired_document_is_deleted_when_its_cookie_returns() {
+    let s = http_settings(&env::mongodb_url());
+    let client = Client::with_uri_str(env::mongodb_url()).await.unwrap();
+    let sessions: Collection<Document> = client.database(DB).collection(&s.session_mongodb_collect);
+    let base = common::backend_http::app(s).await;
+    let (b, sid) = common::backend_http::first_visit(&base).await;
+    let k = format!("session:{sid}");
+    let past = DateTime::from_system_time(SystemTime::now() - Duration::from_secs(10));
+    let moved = sessions.update_one(doc! { "id": &k }, doc! { "$set": { "expiration": past } }).await.unwrap();
+    assert_eq!(moved.matched_count, 1);
+    assert_eq!(common::http::text(&b, &format!("{base}/get")).await, "none", "an expired session reads as a fresh one");
+    assert_eq!(sessions.count_documents(doc! { "id": &k }).await.unwrap(), 0, "the expired document was deleted");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
