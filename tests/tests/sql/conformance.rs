@@ -3,10 +3,10 @@
 
 use std::time::{Duration, SystemTime};
 
-use session_runtime::store::sql::{naive, SqlStore};
+use session_runtime::store::sql::SqlStore;
 
 use crate::common::conformance::{Raw, RawPut};
-use crate::support::{self, settings};
+use crate::support::{self, naive, settings};
 
 /// All conformance tests of a backend share one table; their keys are random.
 const TABLE: &str = "t_conformance";
