@@ -6,10 +6,8 @@
 
 use axum::routing::get;
 use axum::Router;
-use session_runtime::store::sql::SqlStore;
-use session_runtime::store::{FilesystemStore, RedisStore};
 use session_bench::{incr, read};
-use session_runtime::{SessionLayer, SessionType, Settings};
+use session_runtime::{SessionType, Settings};
 
 /// Takes no `Session`: the layer must cost no store round trip here.
 async fn none() -> &'static str {
@@ -28,26 +26,24 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         None => String::new(),
     };
     let mut settings = Settings::default();
-    // Until `Settings::into_layer` builds the network and SQL stores, each is built here with
-    // its own constructor, from the same settings.
-    let layer = match store.as_str() {
+    match store.as_str() {
         "redis" => {
             settings.session_type = SessionType::Redis;
             settings.session_redis = env_or("REDIS_URL", "redis://127.0.0.1:6379");
-            SessionLayer::new(RedisStore::connect(&settings).await?, settings)?
         }
         "filesystem" => {
             settings.session_type = SessionType::Filesystem;
             settings.session_file_dir = env_or("FS_DIR", "/tmp/session-bench/fs").into();
-            SessionLayer::new(FilesystemStore::from_settings(&settings)?, settings)?
         }
         "postgres" => {
             settings.session_type = SessionType::Sqlalchemy;
             settings.session_sqlalchemy = Some(env_or("PG_URL", "postgres://postgres@127.0.0.1:5432/test"));
-            SessionLayer::new(SqlStore::connect(&settings).await?, settings)?
         }
         other => return Err(format!("--store must be redis, filesystem or postgres, not {other:?}").into()),
-    };
+    }
+    // The store of `session_type`, connected as an application's would be: the same layer
+    // (a `dyn` store behind an `Arc`) that `SessionLayer::new` builds from a concrete store.
+    let layer = settings.into_layer().await?;
     let app = Router::new()
         .route("/incr", get(incr))
         .route("/read", get(read))
