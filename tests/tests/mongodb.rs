@@ -16,6 +16,7 @@ use common::env;
 use common::spawn::{store_survives_its_server, Server};
 use mongodb::bson::spec::BinarySubtype;
 use mongodb::bson::{doc, Binary, Bson, DateTime, Document};
+use mongodb::error::{ErrorKind, WriteFailure};
 use mongodb::{Client, Collection};
 use session_runtime::store::mongodb::MongoStore;
 use session_runtime::store::{StoreOptions, Touched};
@@ -84,6 +85,11 @@ async fn is_nx(client: &Client) -> bool {
     info.get_str("process").is_ok_and(|p| p.contains("nx_27017"))
 }
 
+/// MongoDB's duplicate-key write error (code 11000).
+fn is_duplicate_key(e: &mongodb::error::Error) -> bool {
+    matches!(&*e.kind, ErrorKind::Write(WriteFailure::WriteError(w)) if w.code == 11000)
+}
+
 fn near(t: SystemTime, want: SystemTime) -> bool {
     let d = t.duration_since(want).unwrap_or_else(|e| e.duration());
     d <= Duration::from_secs(3)
@@ -127,13 +133,28 @@ async fn document_and_indexes_are_flask_sessions() {
         .iter()
         .find(|i| i.keys == doc! { "id": 1 })
         .is_some_and(|i| i.options.as_ref().and_then(|o| o.unique) == Some(true));
+
+    // What `create` relies on, on every server: the store's document has `_id = id`, and `_id`
+    // refuses a second document with it.
+    assert_eq!(doc.get_str("_id"), Ok(k.as_str()), "the store's _id is its id");
+    let same_id = doc! { "_id": &k, "id": &k, "val": Binary { subtype: BinarySubtype::Generic, bytes: vec![0x80] } };
+    let refused = sessions.insert_one(same_id).await.expect_err("a second document with the same _id");
+    assert!(is_duplicate_key(&refused), "refused as a duplicate key: {refused}");
+
+    // A second document with the same `id` and its own `_id`, as Flask-Session writes them: the
+    // unique index refuses it on MongoDB. nx-27017 accepts createIndexes with unique but neither
+    // lists nor enforces it, so there it goes in (and `_id` is the store's only guard).
+    let flask_dup = doc! { "id": &k, "val": Binary { subtype: BinarySubtype::Generic, bytes: vec![0x80] } };
+    let inserted = sessions.insert_one(flask_dup).await;
     let client = Client::with_uri_str(env::mongodb_url()).await.unwrap();
     if is_nx(&client).await {
-        // nx-27017 accepts createIndexes with unique but neither lists nor enforces it; the
-        // store is collision-safe there through `_id` (create_only_when_absent proves it).
-        eprintln!("nx-27017: unique index on id listed: {unique}");
+        assert!(!unique, "nx-27017 now lists the unique index on id: assert it on every server");
+        let dup = inserted.expect("nx-27017 now enforces the unique index on id: assert it on every server");
+        sessions.delete_one(doc! { "_id": dup.inserted_id }).await.unwrap();
     } else {
         assert!(unique, "a unique index on id: {indexes:?}");
+        let refused = inserted.expect_err("the unique index on id refuses a duplicate id");
+        assert!(is_duplicate_key(&refused), "refused as a duplicate key: {refused}");
     }
     store.delete(&k).await.unwrap();
     assert_eq!(sessions.count_documents(doc! { "id": &k }).await.unwrap(), 0);
@@ -165,7 +186,16 @@ async fn documents_flask_wrote_are_read_and_updated_in_place() {
     let e = Expiry::after(Duration::from_secs(5000));
     assert_eq!(store.touch(&k, &e).await.unwrap(), Touched::Refreshed);
     let raw = sessions.find_one(doc! { "id": &k }).await.unwrap().unwrap();
-    eprintln!("expiration after touch: {:?}", raw.get("expiration"));
+    let nx = is_nx(&Client::with_uri_str(env::mongodb_url()).await.unwrap()).await;
+    match raw.get("expiration") {
+        Some(Bson::DateTime(d)) => assert!(near(d.to_system_time(), e.at()), "expiration {d} after touch"),
+        Some(Bson::String(text)) if nx => {
+            let at = chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f")
+                .unwrap_or_else(|err| panic!("nx-27017's expiration {text:?} after touch: {err}"));
+            assert!(near(at.and_utc().into(), e.at()), "nx-27017's expiration {text:?} after touch");
+        }
+        other => panic!("expiration after touch must be a date (or nx-27017's naive-UTC text), got {other:?}"),
+    }
     let l = store.load(&k, None).await.unwrap().expect("still live");
     assert_eq!(l.data, m);
     assert!(near(l.expires_at.expect("expiration read leniently"), e.at()), "{:?}", l.expires_at);

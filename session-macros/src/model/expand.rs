@@ -57,7 +57,7 @@ pub(crate) fn expand(item: &syn::ItemStruct, model: &Model) -> TokenStream {
         .collect();
     let extra_values = extras.iter().map(|(c, key, inner)| {
         let col = &c.ident;
-        quote!(#sql::extra_from_session::<#inner>(__map, #key, #sql::__private::column_name(#table::#col)))
+        quote!(#sql::__private::extra_from_session::<#inner>(__map, #key, #sql::__private::column_name(#table::#col)))
     });
 
     // Spanned on each field, so a column missing from the table or of another SQL type is

@@ -103,7 +103,7 @@ impl FilesystemStore {
     }
 
     /// The file that holds `key`.
-    pub fn path_of(&self, key: &str) -> PathBuf {
+    fn path_of(&self, key: &str) -> PathBuf {
         self.inner.dir.join(self.inner.file_name(key))
     }
 

@@ -156,7 +156,7 @@ impl MemcachedStore {
 }
 
 /// memcached's expiry for `e`: relative seconds up to 30 days, else the absolute Unix time.
-pub fn expiration(e: &Expiry) -> u32 {
+pub(crate) fn expiration(e: &Expiry) -> u32 {
     let secs = if e.ttl_secs() > MAX_RELATIVE_TTL { e.unix_secs() } else { e.ttl_secs() };
     u32::try_from(secs).unwrap_or(u32::MAX)
 }

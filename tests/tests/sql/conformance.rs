@@ -3,11 +3,11 @@
 
 use std::time::{Duration, SystemTime};
 
-use session_runtime::store::sql::{naive, SqlStore};
+use session_runtime::store::sql::SqlStore;
 use session_runtime::store::StoreOptions;
 
 use crate::common::conformance::{Raw, RawPut};
-use crate::support;
+use crate::support::{self, naive};
 
 /// All conformance tests of a backend share one table; their keys are random.
 const TABLE: &str = "t_conformance";

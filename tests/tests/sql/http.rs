@@ -9,12 +9,12 @@ use axum::routing::get;
 use axum::Router;
 use chrono::NaiveDateTime;
 use session_runtime::codec;
-use session_runtime::store::sql::{naive, SqlStore};
+use session_runtime::store::sql::SqlStore;
 use session_runtime::store::{Loaded, Revision, StoreOptions, Touched};
 use session_runtime::{session_model, Expiry, Session, SessionError, SessionLayer, SessionMap, SessionStore, StoreError, Value};
 
 use crate::common::http::{bare, browser, serve, serve_sessions, set_cookie, text};
-use crate::support::{settings, Raw};
+use crate::support::{naive, settings, Raw};
 
 /// `GET /incr` three times: one row `session:<sid>` holding `{_permanent: true, visits: 3}` in
 /// msgpack, expiring a lifetime from now; `GET /clear` deletes it.

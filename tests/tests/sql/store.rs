@@ -3,11 +3,11 @@
 use std::time::{Duration, SystemTime};
 
 use session_runtime::codec::{self, SerializationFormat};
-use session_runtime::store::sql::{naive, SqlStore};
+use session_runtime::store::sql::SqlStore;
 use session_runtime::store::{StoreOptions, Touched};
 use session_runtime::{Expiry, SessionMap, SessionStore, Value};
 
-use crate::support::{settings, Raw};
+use crate::support::{naive, settings, Raw};
 
 pub fn alice() -> SessionMap {
     let mut m = SessionMap::new();

@@ -4,6 +4,8 @@
 use diesel::expression::{AsExpression, Expression, TypedExpressionType};
 use diesel::sql_types::{Nullable, SqlType};
 
+pub use super::model::extra_from_session;
+
 /// The SQL name of a diesel column (compiles only if the column exists in the `table!`).
 pub fn column_name<C: diesel::Column>(_column: C) -> &'static str {
     C::NAME

@@ -39,13 +39,13 @@ use crate::map::SessionMap;
 use crate::store::{Loaded, Revision, SessionStore, StoreError, StoreOptions, Touched};
 
 pub use backend::Backend;
-pub use clock::{naive, system_time};
 pub use model::{
-    extra_from_session, Column, ColumnKind, ColumnType, ColumnValue, FlaskSession, ModelSchema, Role, SessionFilter,
+    Column, ColumnKind, ColumnType, ColumnValue, FlaskSession, ModelSchema, Role, SessionFilter,
     SessionModel,
 };
 pub use pool::SqlPool;
 
+use clock::{naive, system_time};
 use pool::{PoolConfig, Row, SqlError};
 use statements::Statements;
 
