@@ -24,7 +24,7 @@ pub fn derive_session_data(input: TokenStream) -> TokenStream {
     data::expand(&input).into()
 }
 
-/// Makes a struct the SQL store's row model; see `session_runtime::store::sql::SessionModel`.
+#[doc = include_str!("../docs/session_model.md")]
 #[proc_macro_attribute]
 pub fn session_model(args: TokenStream, input: TokenStream) -> TokenStream {
     model::expand(args.into(), input.into()).into()

@@ -1,5 +1,7 @@
 //! The session cookie: reading it from a request, and the `Set-Cookie` values we send.
 
+use std::time::SystemTime;
+
 use http::HeaderValue;
 
 use crate::id::SessionId;
@@ -75,7 +77,6 @@ pub(crate) struct CookieWriter {
     template: cookie::Cookie<'static>,
     /// `; HttpOnly; Path=/` and the rest, as the crate writes them after `name=value`.
     attributes: String,
-    lifetime: time::Duration,
     removal: HeaderValue,
 }
 
@@ -90,15 +91,15 @@ impl CookieWriter {
         removal.set_expires(time::OffsetDateTime::UNIX_EPOCH);
         removal.set_max_age(time::Duration::ZERO);
         CookieWriter {
-            lifetime: time::Duration::try_from(settings.permanent_session_lifetime).unwrap_or(time::Duration::MAX),
             removal: header(&removal),
             attributes,
             template,
         }
     }
 
-    /// `Set-Cookie` for a session: `Expires` = now + lifetime when permanent, none otherwise.
-    pub(crate) fn session(&self, signer: Option<&Signer>, id: &SessionId, permanent: bool) -> HeaderValue {
+    /// `Set-Cookie` for a session, with `Expires` when given one (the lifecycle's
+    /// [`Deadline`](crate::expiry::Deadline) decides it), a browser-session cookie otherwise.
+    pub(crate) fn session(&self, signer: Option<&Signer>, id: &SessionId, expires: Option<SystemTime>) -> HeaderValue {
         let signed;
         let value = match signer {
             Some(s) => {
@@ -113,8 +114,8 @@ impl CookieWriter {
         out.push('=');
         out.push_str(value);
         out.push_str(&self.attributes);
-        if permanent {
-            let expires = time::OffsetDateTime::now_utc().saturating_add(self.lifetime);
+        if let Some(expires) = expires {
+            let expires = cookie_date(expires);
             // The cookie crate writes `Expires` last, so appending it yields the same bytes.
             let appended = expires_text(expires, |text| {
                 out.push_str("; Expires=");
@@ -162,6 +163,14 @@ fn expires_text(at: time::OffsetDateTime, f: impl FnOnce(&str)) -> Option<()> {
         f(&cache.1);
         Some(())
     })
+}
+
+/// `at` as the cookie's date, in whole seconds (as `Expires` writes it); a moment past the year
+/// 9999 becomes the latest date the cookie crate can write.
+fn cookie_date(at: SystemTime) -> time::OffsetDateTime {
+    let secs = i64::try_from(crate::expiry::unix_secs(at)).unwrap_or(i64::MAX);
+    time::OffsetDateTime::from_unix_timestamp(secs)
+        .unwrap_or(time::PrimitiveDateTime::MAX.assume_utc())
 }
 
 /// The session cookie as configured, with an empty value.
@@ -243,11 +252,11 @@ mod tests {
     fn default_attributes_match_flask() {
         let s = Settings::default();
         let id = SessionId::parse(SID).unwrap();
-        let v = CookieWriter::new(&s).session(None, &id, true).to_str().unwrap().to_owned();
+        let v = CookieWriter::new(&s).session(None, &id, Some(SystemTime::now())).to_str().unwrap().to_owned();
         assert!(v.starts_with(&format!("session={SID}")), "{v}");
         assert!(v.contains("HttpOnly") && v.contains("Path=/") && v.contains("Expires="), "{v}");
         assert!(!v.contains("Secure") && !v.contains("SameSite") && !v.contains("Domain"), "{v}");
-        let v = CookieWriter::new(&s).session(None, &id, false).to_str().unwrap().to_owned();
+        let v = CookieWriter::new(&s).session(None, &id, None).to_str().unwrap().to_owned();
         assert!(!v.contains("Expires"), "non-permanent sessions get browser-session cookies: {v}");
     }
 
@@ -265,7 +274,7 @@ mod tests {
             expires_text(at, |t| got.push_str(t)).unwrap();
             assert_eq!(got, crate_text(at));
         }
-        let v = CookieWriter::new(&Settings::default()).session(None, &SessionId::parse(SID).unwrap(), true);
+        let v = CookieWriter::new(&Settings::default()).session(None, &SessionId::parse(SID).unwrap(), Some(SystemTime::now()));
         let v = v.to_str().unwrap();
         assert!(v.starts_with(&format!("session={SID}; HttpOnly; Path=/; Expires=")) && v.ends_with(" GMT"), "{v}");
     }
@@ -311,8 +320,8 @@ mod tests {
                 let value = signer.map_or_else(|| SID.to_owned(), |g| g.sign(SID));
                 let mut by_crate = base(&s);
                 by_crate.set_value(value);
-                assert_eq!(writer.session(signer, &id, false).to_str().unwrap(), by_crate.to_string());
-                let permanent = writer.session(signer, &id, true).to_str().unwrap().to_owned();
+                assert_eq!(writer.session(signer, &id, None).to_str().unwrap(), by_crate.to_string());
+                let permanent = writer.session(signer, &id, Some(SystemTime::now())).to_str().unwrap().to_owned();
                 let (head, expires) = permanent.split_once("; Expires=").unwrap();
                 assert_eq!(head, by_crate.to_string());
                 assert!(expires.len() == "Thu, 01 Jan 1970 00:00:00 GMT".len() && expires.ends_with(" GMT"), "{expires}");

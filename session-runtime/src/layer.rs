@@ -3,15 +3,16 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use http::header::{CACHE_CONTROL, COOKIE, SET_COOKIE, VARY};
 use http::{HeaderValue, Request, Response, StatusCode};
 use tower_layer::Layer;
 use tower_service::Service;
 
+use crate::cleanup::{Cleanup, CleanupTask};
 use crate::error::Error;
 use crate::session::{Session, Shared};
 use crate::settings::{SessionType, Settings};
@@ -28,7 +29,7 @@ use crate::store::{self, DynStore, SessionStore, StoreError};
 #[must_use]
 pub struct SessionLayer {
     shared: Arc<Shared>,
-    requests: Arc<AtomicU64>,
+    cleanup: Arc<Cleanup>,
 }
 
 impl SessionLayer {
@@ -56,9 +57,10 @@ impl SessionLayer {
             let key = settings.secret_key.as_ref().expect("validate() requires secret_key with the signer");
             settings.secret_key_fallbacks.iter().fold(Signer::new(key.bytes()), |s, old| s.with_fallback(old.bytes()))
         });
+        let cleanup = Arc::new(Cleanup::new(Arc::clone(&store), settings.session_cleanup_n_requests));
         Ok(SessionLayer {
             shared: Arc::new(Shared { store, cookie: crate::cookie::CookieWriter::new(&settings), settings, signer }),
-            requests: Arc::new(AtomicU64::new(0)),
+            cleanup,
         })
     }
 
@@ -68,9 +70,26 @@ impl SessionLayer {
     }
 
     /// Deletes every expired session now, for stores without native expiry (SQL, filesystem,
-    /// MongoDB's sweep); run it from cron or a timer. Returns how many went.
+    /// MongoDB's sweep, memory), whether or not a sweep of `session_cleanup_n_requests` or
+    /// [`spawn_cleanup`](Self::spawn_cleanup) is running; run it from cron. Returns how many went.
     pub async fn delete_expired(&self) -> Result<u64, StoreError> {
         self.shared.store.delete_expired().await
+    }
+
+    /// Deletes expired sessions every `period` in a background task (the first sweep after one
+    /// period), until the returned handle drops. It shares the one-at-a-time rule of
+    /// `session_cleanup_n_requests`: a tick that finds a sweep running skips. Failures are
+    /// logged and the next tick tries again.
+    ///
+    /// ```no_run
+    /// # async fn f(layer: session_runtime::SessionLayer) {
+    /// let cleanup = layer.spawn_cleanup(std::time::Duration::from_secs(3600));
+    /// // keep `cleanup` for as long as it should run, or `cleanup.detach()`
+    /// # drop(cleanup);
+    /// # }
+    /// ```
+    pub fn spawn_cleanup(&self, period: Duration) -> CleanupTask {
+        self.cleanup.spawn_periodic(period)
     }
 
     /// The framework-free half of a request: the session of the request whose `Cookie` header
@@ -80,7 +99,7 @@ impl SessionLayer {
     pub(crate) fn begin<'h>(&self, cookie_headers: impl Iterator<Item = &'h [u8]>) -> Session {
         let shared = &self.shared;
         let cookie = crate::cookie::read(cookie_headers, &shared.settings, shared.signer.as_ref());
-        self.count_request();
+        self.cleanup.count_request();
         Session::new(Arc::clone(shared), cookie.id)
     }
 
@@ -98,20 +117,6 @@ impl SessionLayer {
                 tracing::error!(error = %e, "saving the session failed");
                 Err(())
             }
-        }
-    }
-
-    /// `session_cleanup_n_requests`: every N-th request starts a sweep in the background.
-    fn count_request(&self) {
-        let Some(n) = self.shared.settings.session_cleanup_n_requests else { return };
-        if (self.requests.fetch_add(1, Ordering::Relaxed) + 1) % n == 0 {
-            let shared = Arc::clone(&self.shared);
-            tokio::spawn(async move {
-                match shared.store.delete_expired().await {
-                    Ok(n) => tracing::debug!(deleted = n, "expired sessions swept"),
-                    Err(e) => tracing::warn!(error = %e, "sweeping expired sessions failed"),
-                }
-            });
         }
     }
 }

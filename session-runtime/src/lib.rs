@@ -36,6 +36,7 @@ pub mod store;
 #[cfg_attr(docsrs, doc(cfg(feature = "actix")))]
 pub mod actix;
 
+mod cleanup;
 mod cookie;
 mod data;
 mod error;
@@ -61,6 +62,7 @@ pub mod __fuzz {
     pub use crate::fuzz_api::*;
 }
 
+pub use cleanup::CleanupTask;
 pub use codec::SerializationFormat;
 pub use data::SessionData;
 pub use error::{Error, SessionError};

@@ -175,7 +175,7 @@ pub async fn layer_with_model<M: crate::store::sql::SessionModel>(
     settings: crate::Settings,
 ) -> Result<crate::SessionLayer, crate::Error> {
     settings.validate()?;
-    let store = crate::store::sql::SqlStore::connect_with_model::<M>(&settings).await?;
+    let store = crate::store::connect_with_model::<M>(&settings).await?;
     Ok(crate::SessionLayer::new(store, settings)?)
 }
 /// Without a SQL feature, `#[session_config]` already reported the missing feature.

@@ -12,7 +12,7 @@ use tokio::sync::{Mutex, MutexGuard};
 
 use crate::cookie;
 use crate::error::SessionError;
-use crate::expiry::{is_expired, Expiry};
+use crate::expiry::{is_expired, Deadline, Expiry};
 use crate::id::SessionId;
 use crate::map::{SessionMap, PERMANENT_KEY};
 use crate::settings::Settings;
@@ -95,7 +95,9 @@ struct Inner {
 
 #[derive(Default)]
 struct State {
-    loaded: bool,
+    /// This request's expiry, decided when the session is first read; `None` until it is
+    /// loaded (so a handler that never reads it costs nothing).
+    deadline: Option<Deadline>,
     /// The id whose store entry holds this session; `None` until a new session is first saved.
     id: Option<SessionId>,
     data: SessionMap,
@@ -291,7 +293,7 @@ impl Session {
 
     async fn state(&self) -> Result<MutexGuard<'_, State>, SessionError> {
         let mut st = self.inner.state.lock().await;
-        if !st.loaded {
+        if st.deadline.is_none() {
             self.load(&mut st).await?;
         }
         Ok(st)
@@ -299,17 +301,18 @@ impl Session {
 
     /// Opens the session: the cookie's entry if the store has it and it has not expired;
     /// otherwise a fresh session that will get a NEW id (a client's id is never adopted).
+    /// Decides the request's [`Deadline`]. Whatever a store returns, an entry past its
+    /// `expires_at` is decided here to be gone, once for every store.
     async fn load(&self, st: &mut State) -> Result<(), StoreError> {
         let shared = &self.inner.shared;
+        let now = SystemTime::now();
+        let deadline = Deadline::for_request(&shared.settings, now);
         st.data = shared.fresh_data();
         if let Some(id) = &self.inner.cookie_id {
             let key = shared.key(id);
-            let refresh = shared
-                .settings
-                .session_refresh_each_request
-                .then(|| Expiry::after(shared.settings.permanent_session_lifetime));
-            match shared.store.load(&key, refresh.as_ref()).await {
-                Ok(Some(found)) if !is_expired(found.expires_at, SystemTime::now()) => {
+            let refresh = shared.settings.session_refresh_each_request.then(|| deadline.store());
+            match shared.store.load(&key, refresh).await {
+                Ok(Some(found)) if !is_expired(found.expires_at, now) => {
                     st.data = found.data;
                     st.id = Some(id.clone());
                     st.refreshed = found.refreshed;
@@ -325,16 +328,16 @@ impl Session {
                 Err(e) => return Err(e),
             }
         }
-        st.loaded = true;
+        st.deadline = Some(deadline);
         Ok(())
     }
 
     /// Saves the session as Flask-Session 0.8 does, after the handler answered with `status`.
     pub(crate) async fn finish(&self, status: StatusCode) -> Result<Finished, StoreError> {
         let mut st = self.inner.state.lock().await;
-        if !st.loaded {
+        let Some(deadline) = st.deadline else {
             return Ok(Finished::default());
-        }
+        };
         let mut out = Finished { vary_cookie: true, set_cookie: None };
         if status.is_server_error() {
             return Ok(out);
@@ -353,27 +356,27 @@ impl Session {
             }
             return Ok(out);
         }
-        let expiry = Expiry::after(settings.permanent_session_lifetime);
+        let expiry = deadline.store();
         let permanent = st.data.is_permanent();
         let st = &mut *st;
         // A loaded session is only ever rewritten in place: when its entry is gone, destroyed
         // by a concurrent request (a logout) or expired, it stays gone and no cookie goes out.
         let still_there = match (&st.id, st.modified) {
             (Some(id), true) if settings.session_merge_on_save && !st.ops.is_empty() => {
-                merge_save(shared, &shared.key(id), st, &expiry).await?
+                merge_save(shared, &shared.key(id), st, expiry).await?
             }
-            (Some(id), true) => shared.store.save(&shared.key(id), &st.data, &expiry).await?,
+            (Some(id), true) => shared.store.save(&shared.key(id), &st.data, expiry).await?,
             (None, _) => {
-                st.id = Some(create(shared, &st.data, &expiry).await?);
+                st.id = Some(create(shared, &st.data, expiry).await?);
                 true
             }
             (Some(id), false) if settings.session_refresh_each_request => {
                 st.refreshed || {
                     let key = shared.key(id);
-                    match shared.store.touch(&key, &expiry).await? {
+                    match shared.store.touch(&key, expiry).await? {
                         Touched::Refreshed => true,
                         Touched::Missing => false,
-                        Touched::Unsupported => shared.store.save(&key, &st.data, &expiry).await?,
+                        Touched::Unsupported => shared.store.save(&key, &st.data, expiry).await?,
                     }
                 }
             }
@@ -386,7 +389,7 @@ impl Session {
         }
         if st.modified || permanent {
             let id = st.id.as_ref().expect("an id was assigned above");
-            out.set_cookie = Some(shared.cookie.session(shared.signer.as_ref(), id, permanent));
+            out.set_cookie = Some(shared.cookie.session(shared.signer.as_ref(), id, deadline.cookie(permanent)));
         }
         st.modified = false;
         st.ops.clear();
@@ -398,8 +401,10 @@ impl Session {
 /// the result only if nobody saved in between (compare-and-set), reading again on a conflict.
 /// `Ok(false)` when the session is gone or expired: a concurrent logout stands.
 ///
-/// On a store without compare-and-set (a third-party store keeping the trait's defaults) the
-/// write is unconditional, so a save landing between the read and the write is lost there.
+/// A read that gave [`Revision::unsupported`](crate::store::Revision::unsupported) (a store
+/// without compare-and-set, such as a third-party store keeping the trait's defaults) is written
+/// back with a plain [`save`](crate::SessionStore::save), decided here for every store: a save
+/// landing between the read and the write is lost there.
 async fn merge_save(shared: &Shared, key: &str, st: &mut State, expiry: &Expiry) -> Result<bool, StoreError> {
     for attempt in 1..=MERGE_ATTEMPTS {
         let started = Instant::now();
@@ -411,7 +416,12 @@ async fn merge_save(shared: &Shared, key: &str, st: &mut State, expiry: &Expiry)
             Err(e) => return Err(e),
         };
         let merged = st.replay_onto(current.data);
-        if shared.store.save_if_unchanged(key, &revision, &merged, expiry).await? {
+        let wrote = if revision.is_unsupported() {
+            shared.store.save(key, &merged, expiry).await?
+        } else {
+            shared.store.save_if_unchanged(key, &revision, &merged, expiry).await?
+        };
+        if wrote {
             st.data = merged;
             return Ok(true);
         }

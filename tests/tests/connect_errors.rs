@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use common::env;
 use common::spawn::spare_port;
-use session_runtime::store::{MemcachedStore, MongoStore, RedisStore};
-use session_runtime::{Settings, SqlStore, StoreError};
+use session_runtime::store::{MemcachedStore, MongoStore, RedisStore, StoreOptions};
+use session_runtime::{SqlStore, StoreError};
 
 /// Far under the 2 s default timeout: a refusal is the OS's answer, not a wait.
 const QUICK: Duration = Duration::from_millis(1_000);
@@ -38,45 +38,44 @@ fn refused_url(scheme: &str) -> String {
 
 #[tokio::test]
 async fn redis_refused_unknown_host_and_wrong_password() {
-    let s = |url: String| Settings::redis(url);
-    fails_saying("redis, refused", RedisStore::connect(&s(refused_url("redis"))), "connection refused", QUICK).await;
+    let connect = |url: String| async move { RedisStore::connect(&url, StoreOptions::default()).await };
+    fails_saying("redis, refused", connect(refused_url("redis")), "connection refused", QUICK).await;
     let cluster = format!("{},{}", refused_url("redis"), refused_url("redis"));
-    fails_saying("redis cluster, refused", RedisStore::connect(&s(cluster)), "connection refused", QUICK).await;
-    let dns = s("redis://no-such-host.invalid:6379".into());
-    fails_saying("redis, unknown host", RedisStore::connect(&dns), "DNS", Duration::from_secs(3)).await;
+    fails_saying("redis cluster, refused", connect(cluster), "connection refused", QUICK).await;
+    let dns = "redis://no-such-host.invalid:6379".to_owned();
+    fails_saying("redis, unknown host", connect(dns), "DNS", Duration::from_secs(3)).await;
     let url = env::redis_url().replacen("redis://", "redis://nobody:wrong@", 1);
-    fails_saying("redis, wrong password", RedisStore::connect(&s(url)), "authentication failed", QUICK).await;
+    fails_saying("redis, wrong password", connect(url), "authentication failed", QUICK).await;
 }
 
 #[tokio::test]
 async fn memcached_refused_and_unknown_host() {
-    let s = |url: String| Settings::memcached(url);
-    fails_saying("memcached, refused", MemcachedStore::connect(&s(refused_url("memcache"))), "connection refused", QUICK).await;
-    let dns = s("memcache://no-such-host.invalid:11211".into());
-    fails_saying("memcached, unknown host", MemcachedStore::connect(&dns), "DNS", Duration::from_secs(3)).await;
+    let connect = |url: String| async move { MemcachedStore::connect(&url, StoreOptions::default()).await };
+    fails_saying("memcached, refused", connect(refused_url("memcache")), "connection refused", QUICK).await;
+    let dns = "memcache://no-such-host.invalid:11211".to_owned();
+    fails_saying("memcached, unknown host", connect(dns), "DNS", Duration::from_secs(3)).await;
 }
 
 #[tokio::test]
 async fn mongodb_refused() {
-    let s = Settings::mongodb(refused_url("mongodb"));
-    fails_saying("mongodb, refused", MongoStore::connect(&s), "connection refused", QUICK).await;
+    let url = refused_url("mongodb");
+    let connect = MongoStore::connect(&url, "flask_session", "sessions", StoreOptions::default());
+    fails_saying("mongodb, refused", connect, "connection refused", QUICK).await;
 }
 
 #[tokio::test]
 async fn postgres_refused_and_unknown_host() {
-    let s = Settings::sqlalchemy(format!("postgres://postgres@127.0.0.1:{}/test", spare_port()));
-    fails_saying("postgres, refused", SqlStore::connect(&s), "connection refused", QUICK).await;
-    let s = Settings::sqlalchemy("postgres://postgres@no-such-host.invalid/test");
-    fails_saying("postgres, unknown host", SqlStore::connect(&s), "DNS", Duration::from_secs(3)).await;
+    let connect = |url: String| async move { SqlStore::connect(&url, "flask_sessions", StoreOptions::default()).await };
+    fails_saying("postgres, refused", connect(format!("postgres://postgres@127.0.0.1:{}/test", spare_port())), "connection refused", QUICK).await;
+    fails_saying("postgres, unknown host", connect("postgres://postgres@no-such-host.invalid/test".into()), "DNS", Duration::from_secs(3)).await;
     // No CA certificate to check the server's with (or no TLS on the server): either way TLS.
-    let s = Settings::sqlalchemy(format!("{}?sslmode=verify-full", env::postgres_url()));
-    fails_saying("postgres, TLS required", SqlStore::connect(&s), "TLS failed", QUICK).await;
+    fails_saying("postgres, TLS required", connect(format!("{}?sslmode=verify-full", env::postgres_url())), "TLS failed", QUICK).await;
 }
 
 #[tokio::test]
 async fn mysql_refused_and_wrong_user() {
-    let s = Settings::sqlalchemy(format!("mysql://root@127.0.0.1:{}/test", spare_port()));
-    fails_saying("mysql, refused", SqlStore::connect(&s), "connection refused", QUICK).await;
+    let connect = |url: String| async move { SqlStore::connect(&url, "flask_sessions", StoreOptions::default()).await };
+    fails_saying("mysql, refused", connect(format!("mysql://root@127.0.0.1:{}/test", spare_port())), "connection refused", QUICK).await;
     let url = env::mysql_url().replacen("mysql://root@", "mysql://nobody:wrong@", 1);
-    fails_saying("mysql, wrong user", SqlStore::connect(&Settings::sqlalchemy(url)), "authentication failed", QUICK).await;
+    fails_saying("mysql, wrong user", connect(url), "authentication failed", QUICK).await;
 }

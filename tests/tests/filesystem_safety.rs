@@ -10,7 +10,7 @@ use std::sync::Once;
 use std::time::Duration;
 
 use common::http::{bare, browser, serve_sessions, set_cookie, text};
-use session_runtime::store::FilesystemStore;
+use session_runtime::store::{FilesystemOptions, FilesystemStore};
 use session_runtime::{Expiry, SessionMap, SessionStore, SessionType, Settings, StoreError, Value};
 
 fn hostile_umask() {
@@ -44,9 +44,7 @@ fn the_directory_is_private_whatever_the_umask() {
     let parent = common::temp_dir("fs-mode");
     for (file_mode, dir_mode) in [(0o600, 0o700), (0o640, 0o750), (0o660, 0o770), (0o666, 0o775)] {
         let dir = parent.join(format!("sessions-{file_mode:o}"));
-        let mut s = settings(dir.clone());
-        s.session_file_mode = file_mode;
-        FilesystemStore::from_settings(&s).expect("a new directory");
+        FilesystemStore::open(&dir, FilesystemOptions::default().with_mode(file_mode)).expect("a new directory");
         assert_eq!(mode(&dir), dir_mode, "session_file_mode {file_mode:o}");
     }
 }

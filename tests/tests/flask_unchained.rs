@@ -253,7 +253,7 @@ with sqlalchemy.create_engine(database_uri(sys.argv[1])).begin() as c:
     s.session_sqlalchemy = Some(rust_url);
     s.session_sqlalchemy_table = rust_table.clone();
     // Connecting creates the missing table.
-    drop(session_runtime::store::sql::SqlStore::connect(&s).await.expect("connect"));
+    drop(s.into_layer().await.expect("connect"));
     let (ours, theirs) = table_shapes(&python_url, &rust_table, &format!("theirs_{kind}"));
     assert_eq!(ours, theirs, "{kind}: ours, then Flask Unchained's");
     assert_eq!(theirs["columns"].as_array().unwrap().len(), 6, "{theirs}");

@@ -6,7 +6,7 @@ mod common;
 
 use common::env;
 use common::http::{browser, serve_sessions, text, Counting};
-use session_runtime::store::{FilesystemStore, MemoryStore, NullStore, RedisStore};
+use session_runtime::store::{FilesystemStore, MemoryStore, NullStore, RedisStore, StoreOptions};
 use session_runtime::{SessionLayer, SessionStore, SessionType, Settings};
 
 /// Two visits counted and read back through `layer`.
@@ -27,9 +27,7 @@ async fn filesystem_store_with_default_settings() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_store_with_default_settings() {
     let url = env::redis_url();
-    let mut s = Settings::default();
-    s.session_redis = url.clone();
-    let store = RedisStore::connect(&s).await.unwrap_or_else(|e| env::server_missing("Redis", &url, e));
+    let store = RedisStore::connect(&url, StoreOptions::default()).await.unwrap_or_else(|e| env::server_missing("Redis", &url, e));
     counts_visits(SessionLayer::new(store, Settings::default()).expect("layer")).await;
 }
 

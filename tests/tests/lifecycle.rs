@@ -124,6 +124,25 @@ async fn browser_sessions_get_no_expires(fw: Framework) {
     assert_eq!(res.text().await.unwrap(), "1");
 }
 
+/// The cookie's `Expires` of a permanent session is the stored entry's expiry to the second:
+/// one deadline per request, for the new session, a refreshing read and a change alike.
+async fn the_cookie_expires_with_the_stored_session(fw: Framework) {
+    let dir = common::temp_dir("deadline");
+    let base = app(fw, settings(&dir)).await;
+    let b = browser();
+    let mut sid = None;
+    for path in ["/incr", "/get", "/slow-set?k=a&v=1", "/incr"] {
+        let res = b.get(format!("{base}{path}")).send().await.unwrap();
+        let (id, header) = set_cookie(&res).unwrap_or_else(|| panic!("{path}: a permanent session's cookie is sent"));
+        let sid = sid.get_or_insert(id);
+        let expires = header.split("; ").find_map(|a| a.strip_prefix("Expires=")).unwrap_or_else(|| panic!("{header}"));
+        let cookie = chrono::DateTime::parse_from_rfc2822(expires).unwrap_or_else(|e| panic!("{expires}: {e}")).timestamp();
+        let file = std::fs::read(file_of(&dir, sid)).unwrap();
+        let stored = u32::from_le_bytes(file[..4].try_into().unwrap());
+        assert_eq!(cookie, i64::from(stored), "{path}: cookie {expires} against the stored expiry");
+    }
+}
+
 async fn refresh_each_request_moves_the_expiry_without_rewriting(fw: Framework) {
     let dir = common::temp_dir("refresh");
     let mut s = settings(&dir);
@@ -368,6 +387,7 @@ on_both_frameworks!(
     clearing_deletes_the_entry_and_expires_the_cookie,
     destroy_removes_even_the_permanent_flag,
     browser_sessions_get_no_expires,
+    the_cookie_expires_with_the_stored_session,
     refresh_each_request_moves_the_expiry_without_rewriting,
     refresh_each_request_off_sends_nothing_for_reads,
     nothing_is_saved_on_a_5xx,

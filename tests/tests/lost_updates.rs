@@ -43,8 +43,9 @@ const RACERS: usize = 8;
 /// never reached when the racers work.
 const HANG_GUARD: Duration = Duration::from_secs(60);
 
-/// Forwards everything to `inner`, but holds the first [`RACERS`] conditional writes (one per
-/// racer: a racer's second cannot come before its first returns) until all of them are in.
+/// Forwards everything to `inner`, but holds the first [`RACERS`] writes of a merge (one per
+/// racer: a racer's second cannot come before its first returns) until all of them are in. A
+/// merge writes with `save_if_unchanged`, or, after a read that gave no revision, with `save`.
 #[derive(Debug)]
 struct Gate<S> {
     inner: S,
@@ -61,13 +62,23 @@ impl<S> Gate<S> {
         let gate = Gate { inner, arrived: AtomicUsize::new(0), all_in, refused: refused.clone() };
         (gate, refused)
     }
+
+    /// Holds the first [`RACERS`] merge writes until all of them are in.
+    async fn hold(&self) {
+        if self.arrived.fetch_add(1, Ordering::SeqCst) < RACERS {
+            let _ = tokio::time::timeout(HANG_GUARD, self.all_in.wait()).await;
+        }
+    }
 }
 
 impl<S: SessionStore> SessionStore for Gate<S> {
     async fn load(&self, key: &str, refresh: Option<&Expiry>) -> Result<Option<Loaded>, StoreError> {
         self.inner.load(key, refresh).await
     }
+    /// In the race only a merge after a read without revision saves (everything else there is
+    /// `create` or a conditional write), so every save is held like one.
     async fn save(&self, key: &str, data: &SessionMap, expiry: &Expiry) -> Result<bool, StoreError> {
+        self.hold().await;
         self.inner.save(key, data, expiry).await
     }
     async fn create(&self, key: &str, data: &SessionMap, expiry: &Expiry) -> Result<bool, StoreError> {
@@ -92,9 +103,7 @@ impl<S: SessionStore> SessionStore for Gate<S> {
         data: &SessionMap,
         expiry: &Expiry,
     ) -> Result<bool, StoreError> {
-        if self.arrived.fetch_add(1, Ordering::SeqCst) < RACERS {
-            let _ = tokio::time::timeout(HANG_GUARD, self.all_in.wait()).await;
-        }
+        self.hold().await;
         let wrote = self.inner.save_if_unchanged(key, revision, data, expiry).await?;
         if !wrote {
             self.refused.fetch_add(1, Ordering::SeqCst);
@@ -104,7 +113,7 @@ impl<S: SessionStore> SessionStore for Gate<S> {
 }
 
 /// `inner` with the trait's default `load_for_update` and `save_if_unchanged`: a store that
-/// cannot compare, whose conditional write is a plain save.
+/// cannot compare, whose merges the lifecycle writes with a plain save.
 #[derive(Debug)]
 struct NoCompareAndSet<S>(S);
 
@@ -297,49 +306,49 @@ mod racing {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn filesystem() {
         let s = filesystem_settings("racing");
-        all_racers_keep_their_key(FilesystemStore::from_settings(&s).expect("store"), s).await;
+        all_racers_keep_their_key(FilesystemStore::open(&s.session_file_dir, (&s).into()).expect("store"), s).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn redis() {
         let s = redis_settings();
-        all_racers_keep_their_key(RedisStore::connect(&s).await.expect("redis"), s).await;
+        all_racers_keep_their_key(RedisStore::connect(&s.session_redis, (&s).into()).await.expect("redis"), s).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn redis_cluster() {
         let s = redis_cluster_settings();
-        all_racers_keep_their_key(RedisStore::connect(&s).await.expect("redis cluster"), s).await;
+        all_racers_keep_their_key(RedisStore::connect(&s.session_redis, (&s).into()).await.expect("redis cluster"), s).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn memcached() {
         let s = memcached_settings();
-        all_racers_keep_their_key(MemcachedStore::connect(&s).await.expect("memcached"), s).await;
+        all_racers_keep_their_key(MemcachedStore::connect(&s.session_memcached, (&s).into()).await.expect("memcached"), s).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn mongodb() {
         let s = mongodb_settings();
-        all_racers_keep_their_key(MongoStore::connect(&s).await.expect("mongodb"), s).await;
+        all_racers_keep_their_key(MongoStore::connect(&s.session_mongodb, &s.session_mongodb_db, &s.session_mongodb_collect, (&s).into()).await.expect("mongodb"), s).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn postgres() {
         let s = postgres_settings();
-        all_racers_keep_their_key(SqlStore::connect(&s).await.expect("postgres"), s).await;
+        all_racers_keep_their_key(SqlStore::connect(s.session_sqlalchemy.as_deref().unwrap(), &s.session_sqlalchemy_table, (&s).into()).await.expect("postgres"), s).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn mysql() {
         let s = mysql_settings();
-        all_racers_keep_their_key(SqlStore::connect(&s).await.expect("mysql"), s).await;
+        all_racers_keep_their_key(SqlStore::connect(s.session_sqlalchemy.as_deref().unwrap(), &s.session_sqlalchemy_table, (&s).into()).await.expect("mysql"), s).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn sqlite() {
         let s = sqlite_settings("racing-sqlite");
-        all_racers_keep_their_key(SqlStore::connect(&s).await.expect("sqlite"), s).await;
+        all_racers_keep_their_key(SqlStore::connect(s.session_sqlalchemy.as_deref().unwrap(), &s.session_sqlalchemy_table, (&s).into()).await.expect("sqlite"), s).await;
     }
 
     /// A session whose every conditional write is refused: the lifecycle merges again a
@@ -348,7 +357,7 @@ mod racing {
     async fn a_merge_that_never_lands_gives_up_with_a_500() {
         let s = filesystem_settings("racing-never-lands");
         let refused = Arc::new(AtomicUsize::new(0));
-        let store = AlwaysChanged { inner: FilesystemStore::from_settings(&s).expect("store"), refused: refused.clone() };
+        let store = AlwaysChanged { inner: FilesystemStore::open(&s.session_file_dir, (&s).into()).expect("store"), refused: refused.clone() };
         let base = serve_sessions(SessionLayer::new(store, s).expect("session layer")).await;
         let b = browser();
         assert_eq!(text(&b, &format!("{base}/incr")).await, "1");
@@ -363,7 +372,7 @@ mod racing {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_gate_catches_a_store_without_compare_and_set() {
         let s = filesystem_settings("racing-no-cas");
-        let store = NoCompareAndSet(FilesystemStore::from_settings(&s).expect("store"));
+        let store = NoCompareAndSet(FilesystemStore::open(&s.session_file_dir, (&s).into()).expect("store"));
         let (keys, answers, refused) = race(store, s).await;
         assert!(answers.iter().all(|a| a == "set"), "{answers:?}");
         assert_eq!(refused, 0, "a plain save never refuses");

@@ -16,18 +16,12 @@ use common::conformance::{key, sample, Raw, RawPut};
 use common::env;
 use common::spawn::{store_survives_its_server, Server};
 use session_runtime::store::memcached::{MemcachedStore, DEFAULT_ITEM_LIMIT};
-use session_runtime::store::Touched;
+use session_runtime::store::{StoreOptions, Touched};
 use session_runtime::{codec, Expiry, SerializationFormat, SessionStore, Settings, StoreError, Value};
-
-fn settings(urls: &str) -> Settings {
-    let mut s = Settings::default();
-    s.session_memcached = urls.to_owned();
-    s
-}
 
 async fn store() -> MemcachedStore {
     let url = env::memcached_url();
-    MemcachedStore::connect(&settings(&url)).await.unwrap_or_else(|e| env::server_missing("memcached", &url, e))
+    MemcachedStore::connect(&url, StoreOptions::default()).await.unwrap_or_else(|e| env::server_missing("memcached", &url, e))
 }
 
 /// `host:port` of a `memcache://host:port` URL.
@@ -205,7 +199,7 @@ fn python_server_index(key: &str, n: usize) -> usize {
 async fn several_servers_spread_as_python_memcached() {
     let second = Server::start("memcached", &["-p", "{port}", "-l", "127.0.0.1", "-U", "0", "-u", "memcache", "-m", "16"]);
     let urls = [env::memcached_url(), format!("memcache://127.0.0.1:{}", second.port)];
-    let store = MemcachedStore::connect(&settings(&urls.join(","))).await.expect("connect to both");
+    let store = MemcachedStore::connect(&urls.join(","), StoreOptions::default()).await.expect("connect to both");
     let texts = [Text::new(&urls[0]), Text::new(&urls[1])];
     let mut per_server = [0; 2];
     for _ in 0..20 {
@@ -223,11 +217,11 @@ async fn several_servers_spread_as_python_memcached() {
 #[tokio::test]
 async fn bad_urls_fail_at_connect() {
     for bad in ["", "http://127.0.0.1:11211", "memcache://127.0.0.1:11211?protocol=ascii"] {
-        assert!(MemcachedStore::connect(&settings(bad)).await.is_err(), "{bad:?}");
+        assert!(MemcachedStore::connect(bad, StoreOptions::default()).await.is_err(), "{bad:?}");
     }
     let port = common::spawn::spare_port();
     let t = Instant::now();
-    let e = MemcachedStore::connect(&common::with_store_timeout(settings(&format!("127.0.0.1:{port}")), Duration::from_millis(500)))
+    let e = MemcachedStore::connect(&format!("127.0.0.1:{port}"), StoreOptions::default().with_timeout(Duration::from_millis(500)))
         .await
         .unwrap_err();
     assert!(t.elapsed() < Duration::from_millis(1500), "{e} after {:?}", t.elapsed());
@@ -239,16 +233,14 @@ async fn bad_urls_fail_at_connect() {
 async fn server_goes_away_and_comes_back() {
     let mut server = Server::start("memcached", &["-p", "{port}", "-l", "127.0.0.1", "-U", "0", "-u", "memcache", "-m", "16"]);
     let timeout = Duration::from_millis(500);
-    let store = MemcachedStore::connect(&common::with_store_timeout(settings(&format!("memcache://127.0.0.1:{}", server.port)), timeout))
+    let store = MemcachedStore::connect(&format!("memcache://127.0.0.1:{}", server.port), StoreOptions::default().with_timeout(timeout))
         .await
         .expect("connect to the spawned memcached");
     store_survives_its_server("memcached", &store, &mut server, timeout).await;
 }
 
 fn http_settings(url: &str) -> Settings {
-    let mut s = settings(url);
-    s.session_type = session_runtime::SessionType::Memcached;
-    s
+    Settings::memcached(url)
 }
 
 impl Text {

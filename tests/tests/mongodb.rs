@@ -16,26 +16,37 @@ use common::env;
 use common::spawn::{store_survives_its_server, Server};
 use mongodb::bson::spec::BinarySubtype;
 use mongodb::bson::{doc, Binary, Bson, DateTime, Document};
+use mongodb::error::{ErrorKind, WriteFailure};
 use mongodb::{Client, Collection};
 use session_runtime::store::mongodb::MongoStore;
-use session_runtime::store::Touched;
-use session_runtime::{Expiry, SessionId, SessionStore, Settings, Value};
+use session_runtime::store::{StoreOptions, Touched};
+use session_runtime::{Expiry, SessionId, SessionStore, Settings, StoreError, Value};
 
 const DB: &str = "flask_session_test";
 
-/// Settings on a fresh collection: nx-27017 keeps TTL metadata across a drop, so tests never
-/// share or reuse one.
+/// A fresh collection: nx-27017 keeps TTL metadata across a drop, so tests never share or
+/// reuse one.
+fn fresh_collection() -> String {
+    format!("t_{}", SessionId::generate(16).as_str().replace('-', "_"))
+}
+
+/// Settings on a fresh collection.
 fn settings(url: &str) -> Settings {
     let mut s = Settings::default();
     s.session_mongodb = url.to_owned();
     s.session_mongodb_db = DB.into();
-    s.session_mongodb_collect = format!("t_{}", SessionId::generate(16).as_str().replace('-', "_"));
+    s.session_mongodb_collect = fresh_collection();
     s
+}
+
+/// The store on a fresh collection of `url`.
+async fn connect(url: &str, options: StoreOptions) -> Result<MongoStore, StoreError> {
+    MongoStore::connect(url, DB, &fresh_collection(), options).await
 }
 
 async fn store() -> MongoStore {
     let url = env::mongodb_url();
-    MongoStore::connect(&settings(&url)).await.unwrap_or_else(|e| env::server_missing("MongoDB", &url, e))
+    connect(&url, StoreOptions::default()).await.unwrap_or_else(|e| env::server_missing("MongoDB", &url, e))
 }
 
 /// Writes documents as another writer would, straight into the store's collection.
@@ -72,6 +83,11 @@ const LIFETIME: Duration = Duration::from_secs(2_678_400);
 async fn is_nx(client: &Client) -> bool {
     let info = client.database("admin").run_command(doc! { "buildInfo": 1 }).await.expect("buildInfo");
     info.get_str("process").is_ok_and(|p| p.contains("nx_27017"))
+}
+
+/// MongoDB's duplicate-key write error (code 11000).
+fn is_duplicate_key(e: &mongodb::error::Error) -> bool {
+    matches!(&*e.kind, ErrorKind::Write(WriteFailure::WriteError(w)) if w.code == 11000)
 }
 
 fn near(t: SystemTime, want: SystemTime) -> bool {
@@ -117,13 +133,28 @@ async fn document_and_indexes_are_flask_sessions() {
         .iter()
         .find(|i| i.keys == doc! { "id": 1 })
         .is_some_and(|i| i.options.as_ref().and_then(|o| o.unique) == Some(true));
+
+    // What `create` relies on, on every server: the store's document has `_id = id`, and `_id`
+    // refuses a second document with it.
+    assert_eq!(doc.get_str("_id"), Ok(k.as_str()), "the store's _id is its id");
+    let same_id = doc! { "_id": &k, "id": &k, "val": Binary { subtype: BinarySubtype::Generic, bytes: vec![0x80] } };
+    let refused = sessions.insert_one(same_id).await.expect_err("a second document with the same _id");
+    assert!(is_duplicate_key(&refused), "refused as a duplicate key: {refused}");
+
+    // A second document with the same `id` and its own `_id`, as Flask-Session writes them: the
+    // unique index refuses it on MongoDB. nx-27017 accepts createIndexes with unique but neither
+    // lists nor enforces it, so there it goes in (and `_id` is the store's only guard).
+    let flask_dup = doc! { "id": &k, "val": Binary { subtype: BinarySubtype::Generic, bytes: vec![0x80] } };
+    let inserted = sessions.insert_one(flask_dup).await;
     let client = Client::with_uri_str(env::mongodb_url()).await.unwrap();
     if is_nx(&client).await {
-        // nx-27017 accepts createIndexes with unique but neither lists nor enforces it; the
-        // store is collision-safe there through `_id` (create_only_when_absent proves it).
-        eprintln!("nx-27017: unique index on id listed: {unique}");
+        assert!(!unique, "nx-27017 now lists the unique index on id: assert it on every server");
+        let dup = inserted.expect("nx-27017 now enforces the unique index on id: assert it on every server");
+        sessions.delete_one(doc! { "_id": dup.inserted_id }).await.unwrap();
     } else {
         assert!(unique, "a unique index on id: {indexes:?}");
+        let refused = inserted.expect_err("the unique index on id refuses a duplicate id");
+        assert!(is_duplicate_key(&refused), "refused as a duplicate key: {refused}");
     }
     store.delete(&k).await.unwrap();
     assert_eq!(sessions.count_documents(doc! { "id": &k }).await.unwrap(), 0);
@@ -155,7 +186,16 @@ async fn documents_flask_wrote_are_read_and_updated_in_place() {
     let e = Expiry::after(Duration::from_secs(5000));
     assert_eq!(store.touch(&k, &e).await.unwrap(), Touched::Refreshed);
     let raw = sessions.find_one(doc! { "id": &k }).await.unwrap().unwrap();
-    eprintln!("expiration after touch: {:?}", raw.get("expiration"));
+    let nx = is_nx(&Client::with_uri_str(env::mongodb_url()).await.unwrap()).await;
+    match raw.get("expiration") {
+        Some(Bson::DateTime(d)) => assert!(near(d.to_system_time(), e.at()), "expiration {d} after touch"),
+        Some(Bson::String(text)) if nx => {
+            let at = chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f")
+                .unwrap_or_else(|err| panic!("nx-27017's expiration {text:?} after touch: {err}"));
+            assert!(near(at.and_utc().into(), e.at()), "nx-27017's expiration {text:?} after touch");
+        }
+        other => panic!("expiration after touch must be a date (or nx-27017's naive-UTC text), got {other:?}"),
+    }
     let l = store.load(&k, None).await.unwrap().expect("still live");
     assert_eq!(l.data, m);
     assert!(near(l.expires_at.expect("expiration read leniently"), e.at()), "{:?}", l.expires_at);
@@ -164,21 +204,29 @@ async fn documents_flask_wrote_are_read_and_updated_in_place() {
     store.delete(&k).await.unwrap();
 }
 
+/// Before MongoDB's TTL monitor removes an expired document, the store reports it with its past
+/// expiry (whether it is gone is the lifecycle's to decide), and no write brings it back.
+/// (nx-27017 drops an expired document when a query meets it, so there a read finds nothing.)
 #[tokio::test]
-async fn expired_documents_are_misses_before_the_ttl_monitor_runs() {
+async fn expired_documents_are_reported_and_never_revived_before_the_ttl_monitor_runs() {
     let store = store().await;
     let sessions = store.collection();
     let k = key();
-    let past = DateTime::from_system_time(SystemTime::now() - Duration::from_secs(10));
-    let doc = doc! { "id": &k, "val": Binary { subtype: BinarySubtype::Generic, bytes: unhex(ALICE) }, "expiration": past };
+    let past = SystemTime::now() - Duration::from_secs(10);
+    let doc = doc! { "id": &k, "val": Binary { subtype: BinarySubtype::Generic, bytes: unhex(ALICE) }, "expiration": DateTime::from_system_time(past) };
     sessions.insert_one(doc).await.unwrap();
-    assert!(store.load(&k, None).await.unwrap().is_none(), "expired is a miss");
+    if let Some(l) = store.load(&k, Some(&Expiry::after(LIFETIME))).await.unwrap() {
+        assert!(!l.refreshed && near(l.expires_at.expect("its expiration"), past), "reported as it is, not refreshed: {l:?}");
+    }
+    if let Some(l) = store.load(&k, None).await.unwrap() {
+        assert!(near(l.expires_at.expect("its expiration"), past), "{:?}", l.expires_at);
+    }
     assert_eq!(store.touch(&k, &Expiry::after(LIFETIME)).await.unwrap(), Touched::Missing, "expired is not revived");
     assert!(store.create(&k, &sample(1), &Expiry::after(LIFETIME)).await.unwrap(), "an expired id is free");
     assert_eq!(store.load(&k, None).await.unwrap().expect("created").data, sample(1));
 
     let other = key();
-    let doc = doc! { "id": &other, "val": Binary { subtype: BinarySubtype::Generic, bytes: vec![0x80] }, "expiration": past };
+    let doc = doc! { "id": &other, "val": Binary { subtype: BinarySubtype::Generic, bytes: vec![0x80] }, "expiration": DateTime::from_system_time(past) };
     sessions.insert_one(doc).await.unwrap();
     // The TTL purge may beat us to it (nx-27017 purges lazily), so at most one is left to delete.
     assert!(store.delete_expired().await.unwrap() <= 1);
@@ -189,11 +237,11 @@ async fn expired_documents_are_misses_before_the_ttl_monitor_runs() {
 #[tokio::test]
 async fn bad_urls_fail_at_connect() {
     for bad in ["", "not a url", "http://127.0.0.1:27017"] {
-        assert!(MongoStore::connect(&settings(bad)).await.is_err(), "{bad:?}");
+        assert!(connect(bad, StoreOptions::default()).await.is_err(), "{bad:?}");
     }
     let port = common::spawn::spare_port();
     let t = Instant::now();
-    let e = MongoStore::connect(&common::with_store_timeout(settings(&format!("mongodb://127.0.0.1:{port}")), Duration::from_millis(500)))
+    let e = connect(&format!("mongodb://127.0.0.1:{port}"), StoreOptions::default().with_timeout(Duration::from_millis(500)))
         .await
         .unwrap_err();
     assert!(t.elapsed() < Duration::from_millis(1500), "{e} after {:?}", t.elapsed());
@@ -213,7 +261,7 @@ async fn server_goes_away_and_comes_back() {
     );
     let timeout = Duration::from_millis(1000);
     let url = format!("mongodb://127.0.0.1:{}", server.port);
-    let store = MongoStore::connect(&common::with_store_timeout(settings(&url), timeout)).await.expect("connect to the spawned nx-27017");
+    let store = connect(&url, StoreOptions::default().with_timeout(timeout)).await.expect("connect to the spawned nx-27017");
     store_survives_its_server("mongodb", &store, &mut server, timeout).await;
 }
 
@@ -248,6 +296,23 @@ async fn http_requests_leave_flask_documents() {
     assert_eq!(sessions.count_documents(doc! { "id": &k }).await.unwrap(), 1);
     assert_eq!(common::http::text(&b, &format!("{base}/clear")).await, "cleared");
     assert_eq!(sessions.count_documents(doc! { "id": &k }).await.unwrap(), 0, "an emptied session is deleted");
+}
+
+/// Over real HTTP: a document whose expiration passed reads as a fresh session and is gone
+/// afterwards (deleted by the lifecycle on MongoDB; nx-27017 drops it itself when a query meets it).
+#[tokio::test]
+async fn http_an_expired_document_is_deleted_when_its_cookie_returns() {
+    let s = http_settings(&env::mongodb_url());
+    let client = Client::with_uri_str(env::mongodb_url()).await.unwrap();
+    let sessions: Collection<Document> = client.database(DB).collection(&s.session_mongodb_collect);
+    let base = common::backend_http::app(s).await;
+    let (b, sid) = common::backend_http::first_visit(&base).await;
+    let k = format!("session:{sid}");
+    let past = DateTime::from_system_time(SystemTime::now() - Duration::from_secs(10));
+    let moved = sessions.update_one(doc! { "id": &k }, doc! { "$set": { "expiration": past } }).await.unwrap();
+    assert_eq!(moved.matched_count, 1);
+    assert_eq!(common::http::text(&b, &format!("{base}/get")).await, "none", "an expired session reads as a fresh one");
+    assert_eq!(sessions.count_documents(doc! { "id": &k }).await.unwrap(), 0, "the expired document was deleted");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -14,26 +14,20 @@ use common::env;
 use common::spawn::{store_survives_its_server, Server};
 use session_runtime::store::redis::RedisStore;
 use session_runtime::DEFAULT_STORE_TIMEOUT;
-use session_runtime::store::Touched;
+use session_runtime::store::{StoreOptions, Touched};
 use session_runtime::{codec, Expiry, SerializationFormat, SessionStore, Settings, Value};
 
 /// Where spawned servers may write (a replica's full sync writes dump.rdb even with `--save ""`).
 const TMP: &str = "/tmp";
 
-fn settings(urls: &str) -> Settings {
-    let mut s = Settings::default();
-    s.session_redis = urls.to_owned();
-    s
-}
-
 async fn single() -> RedisStore {
     let url = env::redis_url();
-    RedisStore::connect(&settings(&url)).await.unwrap_or_else(|e| env::server_missing("Redis", &url, e))
+    RedisStore::connect(&url, StoreOptions::default()).await.unwrap_or_else(|e| env::server_missing("Redis", &url, e))
 }
 
 async fn cluster() -> RedisStore {
     let urls = env::redis_cluster_urls();
-    RedisStore::connect(&settings(&urls)).await.unwrap_or_else(|e| env::server_missing("Redis Cluster", &urls, e))
+    RedisStore::connect(&urls, StoreOptions::default()).await.unwrap_or_else(|e| env::server_missing("Redis Cluster", &urls, e))
 }
 
 /// The server's own client, for raw reads and writes.
@@ -161,9 +155,8 @@ async fn cluster_spreads_sessions_over_the_masters() {
 
 #[tokio::test]
 async fn json_format_and_foreign_writers() {
-    let mut s = settings(&env::redis_url());
-    s.session_serialization_format = SerializationFormat::Json;
-    let store = RedisStore::connect(&s).await.expect("connect");
+    let json = StoreOptions::default().with_format(SerializationFormat::Json);
+    let store = RedisStore::connect(&env::redis_url(), json).await.expect("connect");
     let raw = RawRedis::single().await;
     let k = key();
     assert!(store.create(&k, &sample(42), &Expiry::after(LIFETIME)).await.unwrap());
@@ -184,12 +177,12 @@ async fn json_format_and_foreign_writers() {
 #[tokio::test]
 async fn bad_urls_fail_at_connect() {
     for bad in ["", "not a url", "http://127.0.0.1:6379"] {
-        assert!(RedisStore::connect(&settings(bad)).await.is_err(), "{bad:?}");
+        assert!(RedisStore::connect(bad, StoreOptions::default()).await.is_err(), "{bad:?}");
     }
     // Nothing listens there: refused at once, or bounded by the timeout.
     let port = common::spawn::spare_port();
     let t = Instant::now();
-    let e = RedisStore::connect(&settings(&format!("redis://127.0.0.1:{port}"))).await.unwrap_err();
+    let e = RedisStore::connect(&format!("redis://127.0.0.1:{port}"), StoreOptions::default()).await.unwrap_err();
     assert!(t.elapsed() < DEFAULT_STORE_TIMEOUT + Duration::from_secs(1), "{e} after {:?}", t.elapsed());
 }
 
@@ -202,7 +195,7 @@ async fn server_goes_away_and_comes_back() {
         &["--port", "{port}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", TMP],
     );
     let timeout = Duration::from_millis(500);
-    let store = RedisStore::connect(&common::with_store_timeout(settings(&format!("redis://127.0.0.1:{}", server.port)), timeout))
+    let store = RedisStore::connect(&format!("redis://127.0.0.1:{}", server.port), StoreOptions::default().with_timeout(timeout))
         .await
         .expect("connect to the spawned redis-server");
     store_survives_its_server("redis", &store, &mut server, timeout).await;
@@ -251,7 +244,7 @@ async fn sentinel_finds_the_master_and_follows_a_failover() {
 
     let url = format!("redis+sentinel://127.0.0.1:{}/mymaster", sentinel.port);
     let timeout = Duration::from_millis(1000);
-    let store = RedisStore::connect(&common::with_store_timeout(settings(&url), timeout)).await.expect("connect through the sentinel");
+    let store = RedisStore::connect(&url, StoreOptions::default().with_timeout(timeout)).await.expect("connect through the sentinel");
     assert!(format!("{store:?}").contains("sentinel"));
     let k = key();
     assert!(store.create(&k, &sample(1), &Expiry::after(LIFETIME)).await.expect("create on the master"));
@@ -288,9 +281,7 @@ async fn sentinel_finds_the_master_and_follows_a_failover() {
 }
 
 fn http_settings(url: &str) -> Settings {
-    let mut s = settings(url);
-    s.session_type = session_runtime::SessionType::Redis;
-    s
+    Settings::redis(url)
 }
 
 /// Over real HTTP: the entry a request leaves is Flask-Session 0.8's, key, bytes and TTL; a

@@ -9,8 +9,8 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use session_runtime::store::FilesystemStore;
-use session_runtime::{Expiry, SessionMap, SessionStore, Settings, Value};
+use session_runtime::store::{FilesystemOptions, FilesystemStore};
+use session_runtime::{Expiry, SessionMap, SessionStore, Value};
 
 const LIFETIME: Duration = Duration::from_secs(31 * 24 * 3600);
 /// New sessions written while measuring: 4 prune cycles at 50,000 files (one per 5,000 new
@@ -34,10 +34,7 @@ fn key(i: usize) -> String {
 /// A store filled to its threshold of `files`, and the next unused key number.
 async fn filled(dir: &Path, files: usize) -> (FilesystemStore, usize) {
     let _ = std::fs::remove_dir_all(dir);
-    let mut settings = Settings::default();
-    settings.session_file_dir = dir.to_owned();
-    settings.session_file_threshold = files;
-    let store = FilesystemStore::from_settings(&settings).expect("store");
+    let store = FilesystemStore::open(dir, FilesystemOptions::default().with_threshold(files)).expect("store");
     // Expiries spread over a minute, so pruning has an order to follow.
     for i in 0..files {
         let expiry = Expiry::after(LIFETIME + Duration::from_millis((i % 60_000) as u64));

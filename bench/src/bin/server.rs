@@ -6,10 +6,8 @@
 
 use axum::routing::get;
 use axum::Router;
-use session_runtime::store::sql::SqlStore;
-use session_runtime::store::{FilesystemStore, RedisStore};
 use session_bench::{incr, read};
-use session_runtime::{SessionLayer, SessionType, Settings};
+use session_runtime::Settings;
 
 /// Takes no `Session`: the layer must cost no store round trip here.
 async fn none() -> &'static str {
@@ -27,27 +25,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Some(i) => args.get(i + 1).cloned().unwrap_or_default(),
         None => String::new(),
     };
-    let mut settings = Settings::default();
-    // Until `Settings::into_layer` builds the network and SQL stores, each is built here with
-    // its own constructor, from the same settings.
-    let layer = match store.as_str() {
-        "redis" => {
-            settings.session_type = SessionType::Redis;
-            settings.session_redis = env_or("REDIS_URL", "redis://127.0.0.1:6379");
-            SessionLayer::new(RedisStore::connect(&settings).await?, settings)?
-        }
-        "filesystem" => {
-            settings.session_type = SessionType::Filesystem;
-            settings.session_file_dir = env_or("FS_DIR", "/tmp/session-bench/fs").into();
-            SessionLayer::new(FilesystemStore::from_settings(&settings)?, settings)?
-        }
-        "postgres" => {
-            settings.session_type = SessionType::Sqlalchemy;
-            settings.session_sqlalchemy = Some(env_or("PG_URL", "postgres://postgres@127.0.0.1:5432/test"));
-            SessionLayer::new(SqlStore::connect(&settings).await?, settings)?
-        }
+    let settings = match store.as_str() {
+        "redis" => Settings::redis(env_or("REDIS_URL", "redis://127.0.0.1:6379")),
+        "filesystem" => Settings::filesystem(env_or("FS_DIR", "/tmp/session-bench/fs")),
+        "postgres" => Settings::sqlalchemy(env_or("PG_URL", "postgres://postgres@127.0.0.1:5432/test")),
         other => return Err(format!("--store must be redis, filesystem or postgres, not {other:?}").into()),
     };
+    let layer = settings.into_layer().await?;
     let app = Router::new()
         .route("/incr", get(incr))
         .route("/read", get(read))

@@ -5,10 +5,11 @@ use proc_macro2::{Span, TokenStream};
 use syn::parse::Parser;
 use syn::spanned::Spanned;
 
-use super::Ctxt;
+use crate::ctxt::{suggestion, Ctxt};
 
 const SESSION: &str = "session";
 const TABLE: &str = "table";
+const CRATE: &str = "crate";
 const ID: &str = "id";
 const DATA: &str = "data";
 const EXPIRY: &str = "expiry";
@@ -19,9 +20,11 @@ const FROM: &str = "from";
 const DEFAULT: &str = "default";
 const INDEX: &str = "index";
 
-/// `#[session_model(table = user_sessions)]`.
+/// `#[session_model(table = user_sessions, crate = path)]`.
 pub(crate) struct Container {
     pub(crate) table: Option<syn::Path>,
+    /// The path of `session_runtime`, for crates that re-export it.
+    pub(crate) krate: Option<syn::Path>,
     /// Where errors about the whole attribute point.
     pub(crate) span: Span,
 }
@@ -30,6 +33,7 @@ impl Container {
     pub(crate) fn from_args(cx: &Ctxt, args: TokenStream) -> Self {
         let span = if args.is_empty() { Span::call_site() } else { args.span() };
         let mut table: Option<syn::Path> = None;
+        let mut krate: Option<syn::Path> = None;
         let parser = syn::meta::parser(|meta| {
             // #[session_model(table = user_sessions)]
             if meta.path.is_ident(TABLE) {
@@ -39,17 +43,27 @@ impl Container {
                 }
                 table = Some(path);
                 Ok(())
+            } else if meta.path.is_ident(CRATE) {
+                // #[session_model(crate = ::my_reexport::session_runtime)]
+                let path: syn::Path = meta.value()?.parse()?;
+                if krate.is_some() {
+                    cx.error_spanned_by(&meta.path, "duplicate `crate` in #[session_model]");
+                }
+                krate = Some(path);
+                Ok(())
             } else {
+                let name = meta.path.to_token_stream_string();
                 Err(meta.error(format_args!(
-                    "unknown #[session_model] argument `{}`; the one argument is `table = <diesel table>`",
-                    meta.path.to_token_stream_string()
+                    "unknown #[session_model] argument `{name}`{}; the arguments are `table = <diesel table>` and \
+                     `crate = <path of session_runtime>`",
+                    suggestion(&name, [TABLE, CRATE])
                 )))
             }
         });
         if let Err(e) = parser.parse2(args) {
             cx.syn_error(e);
         }
-        Container { table, span }
+        Container { table, krate, span }
     }
 }
 
@@ -154,10 +168,12 @@ impl Field {
             self.index = Some(meta.path.clone());
             return Ok(());
         }
+        let name = meta.path.to_token_stream_string();
+        let known = RoleKw::ALL.into_iter().map(RoleKw::keyword).chain([FROM, DEFAULT, INDEX]);
         Err(meta.error(format_args!(
-            "unknown #[session] attribute `{}`; expected one of id, data, expiry, created_at, updated_at, \
+            "unknown #[session] attribute `{name}`{}; expected one of id, data, expiry, created_at, updated_at, \
              primary_key, from = \"key\", default, index",
-            meta.path.to_token_stream_string()
+            suggestion(&name, known)
         )))
     }
 }

@@ -7,7 +7,7 @@
 )]
 
 use crate::map::SessionMap;
-use crate::settings::{Settings, DEFAULT_MAX_SESSION_SIZE};
+use crate::settings::DEFAULT_MAX_SESSION_SIZE;
 use crate::store::StoreError;
 
 use super::{DecodeError, SerializationFormat};
@@ -29,11 +29,6 @@ impl Codec {
     /// `format` with the default `session_max_size`.
     pub(crate) fn new(format: SerializationFormat) -> Self {
         Codec { format, max_size: DEFAULT_MAX_SESSION_SIZE }
-    }
-
-    /// `session_serialization_format` and `session_max_size`.
-    pub(crate) fn from_settings(settings: &Settings) -> Self {
-        Codec { format: settings.session_serialization_format, max_size: settings.session_max_size }
     }
 
     pub(crate) fn with_max_size(self, max_size: usize) -> Self {

@@ -36,11 +36,11 @@ use md5::Md5;
 use rand::RngCore as _;
 use sha2::{Digest, Sha256};
 
-use crate::codec::{self, Codec};
+use crate::codec::{self, Codec, SerializationFormat};
 use crate::expiry::{is_expired, Expiry};
 use crate::map::SessionMap;
-use crate::settings::{FileNameHash, Settings};
-use crate::store::{Loaded, Revision, SessionStore, StoreError, Touched};
+use crate::settings::FileNameHash;
+use crate::store::{FilesystemOptions, Loaded, Revision, SessionStore, StoreError, Touched};
 
 const STORE: &str = "filesystem";
 /// The process-wide locks of [`lock_file`], enough that unrelated sessions rarely share one.
@@ -76,28 +76,26 @@ struct Inner {
 }
 
 impl FilesystemStore {
-    /// A store in `dir` (created if missing) with cachelib's defaults otherwise: threshold
-    /// 500, mode 0o600, sha256 file names.
+    /// A store in `dir` (created if missing) with [`FilesystemOptions::default`].
     pub fn new(dir: impl Into<PathBuf>) -> Result<Self, StoreError> {
-        Self::from_settings(&Settings { session_file_dir: dir.into(), ..Settings::default() })
+        Self::open(dir, FilesystemOptions::default())
     }
 
-    /// A store from `session_file_dir`, `session_file_threshold`, `session_file_mode` and
-    /// `session_file_name_hash`.
+    /// A store in `dir` (`session_file_dir`) keeping its files as `options` say.
     ///
-    /// The directory is created with `session_file_mode` plus the matching search bits (`0o700`
-    /// for `0o600`) whatever the umask; an existing one that every local user may write to is
+    /// The directory is created with the file mode plus the matching search bits (`0o700` for
+    /// `0o600`) whatever the umask; an existing one that every local user may write to is
     /// refused.
-    pub fn from_settings(settings: &Settings) -> Result<Self, StoreError> {
-        let dir = settings.session_file_dir.clone();
-        prepare_dir(&dir, settings.session_file_mode)?;
+    pub fn open(dir: impl Into<PathBuf>, options: FilesystemOptions) -> Result<Self, StoreError> {
+        let dir = dir.into();
+        prepare_dir(&dir, options.mode)?;
         Ok(FilesystemStore {
             inner: Arc::new(Inner {
                 dir,
-                threshold: settings.session_file_threshold,
-                mode: settings.session_file_mode,
-                hash: settings.session_file_name_hash,
-                codec: Codec::from_settings(settings),
+                threshold: options.threshold,
+                mode: options.mode,
+                hash: options.hash,
+                codec: Codec::new(SerializationFormat::Pickle).with_max_size(options.max_session_size),
                 count: Mutex::new(None),
                 unconfirmed: Mutex::new(HashSet::new()),
             }),
@@ -105,7 +103,7 @@ impl FilesystemStore {
     }
 
     /// The file that holds `key`.
-    pub fn path_of(&self, key: &str) -> PathBuf {
+    fn path_of(&self, key: &str) -> PathBuf {
         self.inner.dir.join(self.inner.file_name(key))
     }
 
@@ -226,10 +224,7 @@ impl SessionStore for FilesystemStore {
         data: &SessionMap,
         expiry: &Expiry,
     ) -> Result<bool, StoreError> {
-        let Some(old) = revision.expected_bytes(STORE)? else {
-            return self.save(key, data, expiry).await;
-        };
-        let old = old.to_vec();
+        let old = revision.expected_bytes(STORE)?.to_vec();
         let body = self.inner.codec.encode_pickle(STORE, data)?;
         let (path, header) = (self.path_of(key), header(expiry));
         self.blocking(move |inner| {

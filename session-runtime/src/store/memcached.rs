@@ -34,8 +34,8 @@ use memcache::{Client, CommandError, MemcacheError};
 use crate::codec::{Codec, SerializationFormat};
 use crate::expiry::Expiry;
 use crate::map::SessionMap;
-use crate::settings::{Settings, DEFAULT_STORE_TIMEOUT};
-use crate::store::{Loaded, Revision, SessionStore, StoreError, Touched};
+use crate::settings::DEFAULT_STORE_TIMEOUT;
+use crate::store::{Loaded, Revision, SessionStore, StoreError, StoreOptions, Touched};
 
 const STORE: &str = "memcached";
 
@@ -71,19 +71,19 @@ impl std::fmt::Debug for MemcachedStore {
 }
 
 impl MemcachedStore {
-    /// Connects to the comma-separated servers of `settings.session_memcached`
-    /// (`memcache://host:port`, or bare `host:port`), every operation bounded by
-    /// `settings.session_store_timeout`. Fails within about that time when a URL is malformed or
-    /// a server does not answer, so a misconfigured app stops at startup.
-    pub async fn connect(settings: &Settings) -> Result<Self, StoreError> {
-        let timeout = settings.session_store_timeout;
-        let urls = server_urls(&settings.session_memcached, timeout)?;
+    /// Connects to the comma-separated `servers` (`session_memcached`: `memcache://host:port`,
+    /// or bare `host:port`), every operation bounded by the options' timeout. Fails within about
+    /// that time when a URL is malformed or a server does not answer, so a misconfigured app
+    /// stops at startup.
+    pub async fn connect(servers: &str, options: StoreOptions) -> Result<Self, StoreError> {
+        let timeout = options.timeout;
+        let urls = server_urls(servers, timeout)?;
         for url in &urls {
             if let Some((host, port)) = tcp_address(url) {
                 super::failure::probe_tcp(STORE, host, port, timeout).await?;
             }
         }
-        let codec = Codec::from_settings(settings);
+        let codec = options.codec();
         let build = move || -> Result<(Client, usize), StoreError> {
             let client = Client::builder()
                 .add_server(urls.clone())
@@ -156,7 +156,7 @@ impl MemcachedStore {
 }
 
 /// memcached's expiry for `e`: relative seconds up to 30 days, else the absolute Unix time.
-pub fn expiration(e: &Expiry) -> u32 {
+pub(crate) fn expiration(e: &Expiry) -> u32 {
     let secs = if e.ttl_secs() > MAX_RELATIVE_TTL { e.unix_secs() } else { e.ttl_secs() };
     u32::try_from(secs).unwrap_or(u32::MAX)
 }
@@ -199,7 +199,7 @@ fn server_urls(list: &str, timeout: Duration) -> Result<Vec<String>, StoreError>
         })
         .collect::<Result<_, _>>()?;
     if urls.is_empty() {
-        return Err(StoreError::backend(STORE, "session_memcached is empty; give memcache://host:port"));
+        return Err(StoreError::backend(STORE, "the memcached servers (session_memcached) are none; give memcache://host:port"));
     }
     Ok(urls)
 }
@@ -321,7 +321,7 @@ impl SessionStore for MemcachedStore {
 
     /// `get` with the item's CAS unique as the revision. A server started with `-C` (CAS off)
     /// reports 0, which a binary `set` reads as "no check": that revision is
-    /// [`Revision::unsupported`] instead, and the write is a plain `set`.
+    /// [`Revision::unsupported`] instead, and the lifecycle writes with a plain save (`replace`).
     async fn load_for_update(&self, key: &str) -> Result<Option<(Loaded, Revision)>, StoreError> {
         let k = key.to_owned();
         let got: Option<(Vec<u8>, u32, Option<u64>)> = self.call(move |c| c.get(&k)).await?;
@@ -343,9 +343,7 @@ impl SessionStore for MemcachedStore {
         data: &SessionMap,
         expiry: &Expiry,
     ) -> Result<bool, StoreError> {
-        let Some(token) = revision.expected_token(STORE)? else {
-            return self.save(key, data, expiry).await;
-        };
+        let token = revision.expected_token(STORE)?;
         let bytes = self.encode(key, data)?;
         let (k, exp) = (key.to_owned(), expiration(expiry));
         self.call(move |c| c.cas(&k, bytes.as_slice(), exp, token)).await

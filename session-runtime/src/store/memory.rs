@@ -21,7 +21,9 @@ const FIRST_SWEEP: usize = 1024;
 ///
 /// Every entry is kept encoded (msgpack, at most the default `session_max_size`, 1 MiB), as a
 /// network store keeps it: a session that could not be written to Redis cannot be written here
-/// either, and what a handler reads back is a copy. An expired entry is never returned; it is dropped when next touched, by
+/// either, and what a handler reads back is a copy. A read reports an expired entry with its
+/// past expiry (the lifecycle treats it as gone and deletes it); a write never lands on one.
+/// Expired entries are dropped when a write meets them, by
 /// [`delete_expired`](SessionStore::delete_expired) (`session_cleanup_n_requests` runs it), and
 /// in bulk whenever the map has doubled since the last sweep, so memory stays bounded by the
 /// live sessions. Compare-and-set (`session_merge_on_save`) is exact: the comparison and the
@@ -126,16 +128,18 @@ fn encode(data: &SessionMap) -> Result<Vec<u8>, StoreError> {
 
 impl SessionStore for MemoryStore {
     async fn load(&self, key: &str, refresh: Option<&Expiry>) -> Result<Option<Loaded>, StoreError> {
-        let (bytes, expires_at) = {
+        let (bytes, expires_at, refreshed) = {
             let mut entries = self.lock();
-            let Some(entry) = entries.live(key, SystemTime::now()) else { return Ok(None) };
+            let Some(entry) = entries.map.get_mut(key) else { return Ok(None) };
+            // A refresh never revives an expired entry.
+            let refresh = refresh.filter(|_| entry.live(SystemTime::now()));
             if let Some(e) = refresh {
                 entry.expires_at = e.at();
             }
-            (entry.bytes.clone(), entry.expires_at)
+            (entry.bytes.clone(), entry.expires_at, refresh.is_some())
         };
         let data = codec().decode_off_thread(bytes).await?;
-        Ok(Some(Loaded { data, expires_at: Some(expires_at), refreshed: refresh.is_some() }))
+        Ok(Some(Loaded { data, expires_at: Some(expires_at), refreshed }))
     }
 
     async fn save(&self, key: &str, data: &SessionMap, expiry: &Expiry) -> Result<bool, StoreError> {
@@ -179,9 +183,7 @@ impl SessionStore for MemoryStore {
     }
 
     async fn load_for_update(&self, key: &str) -> Result<Option<(Loaded, Revision)>, StoreError> {
-        let Some((bytes, expires_at)) =
-            self.lock().live(key, SystemTime::now()).map(|e| (e.bytes.clone(), e.expires_at))
-        else {
+        let Some((bytes, expires_at)) = self.lock().map.get(key).map(|e| (e.bytes.clone(), e.expires_at)) else {
             return Ok(None);
         };
         let data = codec().decode_off_thread(bytes.clone()).await?;
@@ -196,9 +198,7 @@ impl SessionStore for MemoryStore {
         data: &SessionMap,
         expiry: &Expiry,
     ) -> Result<bool, StoreError> {
-        let Some(expected) = revision.expected_bytes(STORE)? else {
-            return self.replace(key, data, expiry);
-        };
+        let expected = revision.expected_bytes(STORE)?;
         let bytes = encode(data)?;
         let mut entries = self.lock();
         match entries.live(key, SystemTime::now()) {

@@ -1,7 +1,8 @@
 //! The store trait, its errors, and the stores that ship with the crate.
 //!
 //! A store only moves bytes and translates an [`Expiry`]; when a session is new, modified,
-//! expired or empty is decided once, in the session lifecycle.
+//! expired or empty, when it expires, when expired entries are swept and how a merge writes
+//! without a revision are decided once, in the session lifecycle.
 
 use std::error::Error as StdError;
 use std::fmt;
@@ -9,11 +10,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::{Duration, SystemTime};
 
-use std::sync::Arc;
-
 use crate::codec::{DecodeError, EncodeError};
-use crate::error::Error;
-use crate::settings::{SessionType, Settings};
+use crate::settings::SessionType;
 use crate::expiry::Expiry;
 use crate::map::SessionMap;
 
@@ -21,6 +19,7 @@ mod failure;
 pub mod filesystem;
 pub mod memory;
 pub mod null;
+mod options;
 mod revision;
 #[cfg(feature = "memcached")]
 pub mod memcached;
@@ -35,6 +34,10 @@ pub mod sql;
 pub use filesystem::FilesystemStore;
 pub use memory::MemoryStore;
 pub use null::NullStore;
+#[cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))]
+pub(crate) use options::connect_with_model;
+pub(crate) use options::connect;
+pub use options::{FilesystemOptions, StoreOptions};
 pub(crate) use revision::foreign_revision;
 pub use revision::Revision;
 #[cfg(feature = "memcached")]
@@ -49,8 +52,9 @@ pub use redis::RedisStore;
 pub struct Loaded {
     /// The session's data.
     pub data: SessionMap,
-    /// When the entry expires, if the store records it; the lifecycle treats a past moment as a
-    /// miss (and deletes the entry), so stores need not check it themselves.
+    /// When the entry expires, if the store records it. A store reports what it holds, an
+    /// expired entry included: the lifecycle treats a past moment as a miss (and deletes the
+    /// entry), the one place that decides it.
     pub expires_at: Option<SystemTime>,
     /// True when the load itself already refreshed the TTL (e.g. Redis `GETEX`), so the
     /// lifecycle sends no separate refresh.
@@ -74,8 +78,13 @@ pub enum Touched {
 /// `key` is always `session_key_prefix + id`, with the id's shape already checked. Implement
 /// the four required methods (`load`, `save`, `create`, `delete`); `touch`, `delete_expired`,
 /// `load_for_update`, `save_if_unchanged` and `accepts_writes` have defaults for stores without
-/// those abilities. A store is `Debug` because the layer's `Debug` output and its log lines show
-/// it: print what identifies it (a URL without its password, a directory), never session data.
+/// those abilities. A store translates; it decides no policy: the lifecycle computes each
+/// request's [`Expiry`], treats a loaded entry past its [`Loaded::expires_at`] as gone, runs
+/// [`delete_expired`](Self::delete_expired) when `session_cleanup_n_requests` says, and writes
+/// a merge read without a [`Revision`] with a plain [`save`](Self::save).
+///
+/// A store is `Debug` because the layer's `Debug` output and its log lines show it: print what
+/// identifies it (a URL without its password, a directory), never session data.
 ///
 /// No method but [`create`](Self::create) may bring an entry into being: `save`, `touch` and
 /// `save_if_unchanged` act only on an entry that is still there. That is what makes a logout
@@ -127,7 +136,11 @@ pub trait SessionStore: fmt::Debug + Send + Sync + 'static {
         async { Ok(Touched::Unsupported) }
     }
 
-    /// Deletes every expired entry, for stores without native expiry; returns how many.
+    /// Deletes every expired entry now, for stores without native expiry; returns how many. The
+    /// layer calls it every `session_cleanup_n_requests` requests (never two sweeps at once),
+    /// from [`SessionLayer::spawn_cleanup`](crate::SessionLayer::spawn_cleanup), and from
+    /// [`SessionLayer::delete_expired`](crate::SessionLayer::delete_expired). Default: nothing
+    /// to do (the server expires entries itself, as Redis and memcached do).
     fn delete_expired(&self) -> impl Future<Output = Result<u64, StoreError>> + Send {
         async { Ok(0) }
     }
@@ -156,9 +169,11 @@ pub trait SessionStore: fmt::Debug + Send + Sync + 'static {
     /// `revision` saw, atomically on the server. `Ok(false)` when it is not: changed by another
     /// writer, deleted, or expired; nothing is written then.
     ///
-    /// The default handles [`Revision::unsupported`] only, as a plain [`save`](Self::save) (which
-    /// still refuses a gone entry); a store whose `load_for_update` makes other revisions must
-    /// implement this too.
+    /// The lifecycle calls it only with a revision this store's
+    /// [`load_for_update`](Self::load_for_update) made, never with [`Revision::unsupported`]
+    /// (that read is written back with [`save`](Self::save)). So the default, which goes with
+    /// the default `load_for_update`, is never called by the lifecycle and refuses any revision
+    /// as not its own: a store whose `load_for_update` makes revisions implements this too.
     fn save_if_unchanged(
         &self,
         key: &str,
@@ -166,12 +181,8 @@ pub trait SessionStore: fmt::Debug + Send + Sync + 'static {
         data: &SessionMap,
         expiry: &Expiry,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send {
-        async move {
-            if !revision.is_unsupported() {
-                return Err(foreign_revision("session", revision));
-            }
-            self.save(key, data, expiry).await
-        }
+        let _ = (key, data, expiry);
+        async move { Err(foreign_revision("session", revision)) }
     }
 }
 
@@ -355,34 +366,4 @@ pub(crate) fn bundled_type<S: 'static>() -> Option<SessionType> {
         (TypeId::of::<sql::SqlStore>(), SessionType::Sqlalchemy),
     ];
     bundled.iter().find(|(t, _)| *t == id).map(|&(_, kind)| kind)
-}
-
-/// The store of `settings.session_type`, connected and prepared.
-///
-/// The network stores' connect futures are boxed: inlined, their depth made rustc overflow its
-/// query depth limit on an app awaiting `into_layer` with every feature on.
-pub(crate) async fn connect(settings: &Settings) -> Result<Arc<dyn DynStore>, Error> {
-    // Unused when every backend feature is on.
-    #[allow(unused_variables)]
-    let feature_off = |feature| Error::FeatureDisabled { session_type: settings.session_type.name(), feature };
-    Ok(match settings.session_type {
-        SessionType::Null => Arc::new(NullStore),
-        SessionType::Filesystem => Arc::new(FilesystemStore::from_settings(settings)?),
-        #[cfg(feature = "redis")]
-        SessionType::Redis => Arc::new(Box::pin(RedisStore::connect(settings)).await?),
-        #[cfg(not(feature = "redis"))]
-        SessionType::Redis => return Err(feature_off("redis")),
-        #[cfg(feature = "memcached")]
-        SessionType::Memcached => Arc::new(Box::pin(MemcachedStore::connect(settings)).await?),
-        #[cfg(not(feature = "memcached"))]
-        SessionType::Memcached => return Err(feature_off("memcached")),
-        #[cfg(feature = "mongodb")]
-        SessionType::Mongodb => Arc::new(Box::pin(MongoStore::connect(settings)).await?),
-        #[cfg(not(feature = "mongodb"))]
-        SessionType::Mongodb => return Err(feature_off("mongodb")),
-        #[cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))]
-        SessionType::Sqlalchemy => Arc::new(sql::SqlStore::connect(settings).await?),
-        #[cfg(not(any(feature = "postgres", feature = "sqlite", feature = "mysql")))]
-        SessionType::Sqlalchemy => return Err(feature_off("postgres`, `sqlite` or `mysql")),
-    })
 }

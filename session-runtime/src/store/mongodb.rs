@@ -13,10 +13,11 @@
 //!
 //! Choices that keep it working on real MongoDB and on the wire-compatible stand-in `nx-27017`
 //! the tests run against (see the services README):
-//! * Expiry is checked on read with a filter, `expiration > now`, never by deserializing the
-//!   field: MongoDB's TTL monitor runs only once a minute, and nx-27017 stores a `$set` of a
-//!   date on an existing document back as a string (its filters still compare it as a date).
-//!   `expiration` is read only to report [`Loaded::expires_at`], leniently.
+//! * A read reports `expiration` as [`Loaded::expires_at`], read leniently (nx-27017 stores a
+//!   `$set` of a date on an existing document back as a string), and the lifecycle decides
+//!   whether it has passed: MongoDB's TTL monitor runs only once a minute. The writes that must
+//!   not revive an expired document (a refresh, `touch`, the compare-and-set, `create` over an
+//!   expired id) filter on `expiration` on the server instead, where both forms compare as dates.
 //! * A new session is an upsert that only inserts (`$setOnInsert`), with `_id = id` as well:
 //!   `_id` is unique on every server, while nx-27017 accepts but does not enforce the unique
 //!   index on `id`. So `create` is collision-safe everywhere, against documents Flask wrote
@@ -38,8 +39,8 @@ use mongodb::{Client, Collection, IndexModel};
 use crate::codec::{Codec, SerializationFormat};
 use crate::expiry::Expiry;
 use crate::map::SessionMap;
-use crate::settings::{Settings, DEFAULT_STORE_TIMEOUT};
-use crate::store::{Loaded, Revision, SessionStore, StoreError, Touched};
+use crate::settings::DEFAULT_STORE_TIMEOUT;
+use crate::store::{Loaded, Revision, SessionStore, StoreError, StoreOptions, Touched};
 
 const STORE: &str = "mongodb";
 
@@ -60,14 +61,14 @@ pub struct MongoStore {
 }
 
 impl MongoStore {
-    /// Connects to `settings.session_mongodb` and opens `session_mongodb_db`.
-    /// `session_mongodb_collect`, creating the TTL index on `expiration` and the unique index on
-    /// `id` if they are missing; every operation is bounded by `settings.session_store_timeout`.
-    /// Fails within about that time when the URL is malformed or no server answers, so a
-    /// misconfigured app stops at startup.
-    pub async fn connect(settings: &Settings) -> Result<Self, StoreError> {
-        let timeout = settings.session_store_timeout;
-        let mut options = bounded(timeout, ClientOptions::parse(settings.session_mongodb.as_str())).await?;
+    /// Connects to `url` (`session_mongodb`) and opens `db`.`collection`
+    /// (`session_mongodb_db`, `session_mongodb_collect`), creating the TTL index on `expiration`
+    /// and the unique index on `id` if they are missing; every operation is bounded by the
+    /// options' timeout. Fails within about that time when the URL is malformed or no server
+    /// answers, so a misconfigured app stops at startup.
+    pub async fn connect(url: &str, db: &str, collection: &str, store: StoreOptions) -> Result<Self, StoreError> {
+        let timeout = store.timeout;
+        let mut options = bounded(timeout, ClientOptions::parse(url)).await?;
         probe_any(&options.hosts, timeout).await?;
         // Under the store's bound, so that the driver's own report (which says why no server
         // could be used: refused, DNS, auth) arrives before the bound turns it into a timeout.
@@ -76,8 +77,8 @@ impl MongoStore {
         // Notice a server that came back within a second rather than the default ten.
         options.heartbeat_freq = Some(Duration::from_secs(1));
         let client = Client::with_options(options).map_err(backend)?;
-        let sessions = client.database(&settings.session_mongodb_db).collection(&settings.session_mongodb_collect);
-        let store = MongoStore { sessions, codec: Codec::from_settings(settings), timeout };
+        let sessions = client.database(db).collection(collection);
+        let store = MongoStore { sessions, codec: store.codec(), timeout };
         store.ensure_indexes().await?;
         Ok(store)
     }
@@ -145,7 +146,8 @@ fn date(t: SystemTime) -> DateTime {
     DateTime::from_system_time(t)
 }
 
-/// `{id: key, expiration: {$gt: now}}`: the live document under `key`.
+/// `{id: key, expiration: {$gt: now}}`: the live document under `key`, for the writes that must
+/// not revive an expired one.
 fn live(key: &str) -> Document {
     doc! { "id": key, "expiration": { "$gt": date(SystemTime::now()) } }
 }
@@ -229,13 +231,15 @@ async fn loaded(codec: &Codec, mut doc: Document, refresh: Option<&Expiry>) -> R
     let data = codec.decode_off_thread(bytes).await?;
     let expires_at = match refresh {
         Some(e) => Some(e.at()),
-        None => doc.get("expiration").and_then(lenient_time),
+        // No readable date: a document the TTL index never removes and no filter on
+        // `expiration` ever matched, so it counts as expired.
+        None => Some(doc.get("expiration").and_then(lenient_time).unwrap_or(SystemTime::UNIX_EPOCH)),
     };
     Ok(Loaded { data, expires_at, refreshed: refresh.is_some() })
 }
 
 /// `expiration` as a moment: a BSON date, or the naive-UTC text `YYYY-MM-DD HH:MM:SS[.ffffff]`
-/// nx-27017 stores after a `$set`. Anything else is `None` (the read filter already checked it).
+/// nx-27017 stores after a `$set`. Anything else is `None`.
 fn lenient_time(v: &Bson) -> Option<SystemTime> {
     match v {
         Bson::DateTime(d) => Some(d.to_system_time()),
@@ -261,17 +265,17 @@ fn parse_naive_utc(s: &str) -> Option<SystemTime> {
 }
 
 impl SessionStore for MongoStore {
+    /// With `refresh`, one round trip reads a live document and moves its expiry; when that
+    /// finds none, a plain read reports the missing or expired document as it is.
     async fn load(&self, key: &str, refresh: Option<&Expiry>) -> Result<Option<Loaded>, StoreError> {
-        let found = match refresh {
-            // One round trip: read and move the expiry together.
-            Some(e) => {
-                let set = doc! { "$set": { "expiration": date(e.at()) } };
-                bounded(self.timeout, self.sessions.find_one_and_update(live(key), set)).await?
+        if let Some(e) = refresh {
+            let set = doc! { "$set": { "expiration": date(e.at()) } };
+            if let Some(d) = bounded(self.timeout, self.sessions.find_one_and_update(live(key), set)).await? {
+                return Ok(Some(loaded(&self.codec, d, refresh).await?));
             }
-            None => bounded(self.timeout, self.sessions.find_one(live(key))).await?,
-        };
-        match found {
-            Some(d) => Ok(Some(loaded(&self.codec, d, refresh).await?)),
+        }
+        match bounded(self.timeout, self.sessions.find_one(doc! { "id": key })).await? {
+            Some(d) => Ok(Some(loaded(&self.codec, d, None).await?)),
             None => Ok(None),
         }
     }
@@ -319,11 +323,11 @@ impl SessionStore for MongoStore {
         Ok(bounded(self.timeout, self.sessions.delete_many(expired)).await?.deleted_count)
     }
 
-    /// The live document; the revision is its `val` bytes. A `val` some other writer stored as
-    /// a string cannot be matched as bytes: that revision is [`Revision::unsupported`] (a plain
-    /// save, which stores bytes from then on).
+    /// The document; the revision is its `val` bytes. A `val` some other writer stored as a
+    /// string cannot be matched as bytes: that revision is [`Revision::unsupported`] (the
+    /// lifecycle's plain save, which stores bytes from then on).
     async fn load_for_update(&self, key: &str) -> Result<Option<(Loaded, Revision)>, StoreError> {
-        let Some(found) = bounded(self.timeout, self.sessions.find_one(live(key))).await? else {
+        let Some(found) = bounded(self.timeout, self.sessions.find_one(doc! { "id": key })).await? else {
             return Ok(None);
         };
         let revision = match found.get("val") {
@@ -341,9 +345,7 @@ impl SessionStore for MongoStore {
         data: &SessionMap,
         expiry: &Expiry,
     ) -> Result<bool, StoreError> {
-        let Some(old) = revision.expected_bytes(STORE)? else {
-            return self.save(key, data, expiry).await;
-        };
+        let old = revision.expected_bytes(STORE)?;
         // `$and` spells out the grouping: nx-27017 drops the parentheses around a top-level
         // `$or` next to other fields, which would match any document holding the old bytes.
         let unchanged = doc! { "$and": [

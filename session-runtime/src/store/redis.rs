@@ -29,8 +29,8 @@ use sha1::{Digest, Sha1};
 use crate::codec::{Codec, SerializationFormat};
 use crate::expiry::Expiry;
 use crate::map::SessionMap;
-use crate::settings::{Settings, DEFAULT_STORE_TIMEOUT};
-use crate::store::{Loaded, Revision, SessionStore, StoreError, Touched};
+use crate::settings::DEFAULT_STORE_TIMEOUT;
+use crate::store::{Loaded, Revision, SessionStore, StoreError, StoreOptions, Touched};
 
 const STORE: &str = "redis";
 
@@ -77,20 +77,26 @@ impl std::fmt::Debug for RedisStore {
 }
 
 impl RedisStore {
-    /// Connects as `settings.session_redis` says: one URL is a single node, several
+    /// Connects as `url` (`session_redis`) says: one URL is a single node, several
     /// comma-separated node URLs are a Redis Cluster, and
     /// `redis+sentinel://host:26379,host2:26379/<master name>` asks those sentinels for the
-    /// master (no auth in that form: use [`from_sentinel`](Self::from_sentinel)). Values are written in
-    /// `settings.session_serialization_format`; every command, connecting included, is bounded by
-    /// `settings.session_store_timeout`. Fails (within that timeout) when the URL is malformed or
-    /// no server answers, so a misconfigured app stops at startup.
-    pub async fn connect(settings: &Settings) -> Result<Self, StoreError> {
-        let timeout = settings.session_store_timeout;
-        let urls: Vec<&str> =
-            settings.session_redis.split(',').map(str::trim).filter(|u| !u.is_empty()).collect();
-        let codec = Codec::from_settings(settings);
-        if settings.session_redis.trim_start().starts_with(sentinel::SCHEME) {
-            let Some((sentinels, name)) = sentinel::parse(settings.session_redis.trim()) else {
+    /// master (no auth in that form: use [`from_sentinel`](Self::from_sentinel)). Values are
+    /// written in the options' format; every command, connecting included, is bounded by their
+    /// timeout. Fails (within that timeout) when the URL is malformed or no server answers, so a
+    /// misconfigured app stops at startup.
+    ///
+    /// ```no_run
+    /// # async fn f() -> Result<(), session_runtime::StoreError> {
+    /// use session_runtime::store::{RedisStore, StoreOptions};
+    /// let store = RedisStore::connect("redis://127.0.0.1:6379/0", StoreOptions::default()).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn connect(url: &str, options: StoreOptions) -> Result<Self, StoreError> {
+        let timeout = options.timeout;
+        let urls: Vec<&str> = url.split(',').map(str::trim).filter(|u| !u.is_empty()).collect();
+        let codec = options.codec();
+        if url.trim_start().starts_with(sentinel::SCHEME) {
+            let Some((sentinels, name)) = sentinel::parse(url.trim()) else {
                 return Err(StoreError::backend(
                     STORE,
                     "a sentinel URL is redis+sentinel://host:port[,host:port...]/<master name>",
@@ -103,7 +109,7 @@ impl RedisStore {
             return Ok(store);
         }
         match urls.as_slice() {
-            [] => Err(StoreError::backend(STORE, "session_redis is empty; give a redis:// URL")),
+            [] => Err(StoreError::backend(STORE, "the Redis URL (session_redis) is empty; give a redis:// URL")),
             [one] => {
                 let client = ::redis::Client::open(*one).map_err(backend)?;
                 probe(std::slice::from_ref(&client), timeout).await?;
@@ -320,9 +326,7 @@ impl SessionStore for RedisStore {
         data: &SessionMap,
         expiry: &Expiry,
     ) -> Result<bool, StoreError> {
-        let Some(old) = revision.expected_bytes(STORE)? else {
-            return self.save(key, data, expiry).await;
-        };
+        let old = revision.expected_bytes(STORE)?;
         let new = self.codec.encode(STORE, data)?;
         let call = |command: &str, script: &str| {
             let mut cmd = ::redis::cmd(command);

@@ -11,9 +11,9 @@ use super::StoreError;
 /// Opaque to the lifecycle and meaningful only to the store that made it. A store builds it from
 /// the raw bytes it read ([`Revision::from_bytes`], compared on the server in the conditional
 /// write) or from a version token its server hands out ([`Revision::from_token`], e.g.
-/// memcached's CAS value). [`Revision::unsupported`] says "this store cannot compare"; a
-/// conditional write with it is a plain write, which leaves the window of one round trip
-/// between the read and the write open.
+/// memcached's CAS value). [`Revision::unsupported`] says "this store cannot compare": the
+/// lifecycle then writes with a plain [`save`](super::SessionStore::save), which leaves the
+/// window of one round trip between the read and the write open.
 ///
 /// `Debug` shows the kind and size, never the bytes: they are a user's session.
 #[derive(Clone, PartialEq, Eq)]
@@ -58,29 +58,22 @@ impl Revision {
         }
     }
 
-    /// True for [`unsupported`](Self::unsupported): a conditional write cannot check anything.
+    /// True for [`unsupported`](Self::unsupported): nothing to compare, so the lifecycle writes
+    /// such a read back with a plain save.
     pub fn is_unsupported(&self) -> bool {
         matches!(self.0, RevisionRepr::Unsupported)
     }
-    /// For a store that compares bytes: what to compare against, `None` for
-    /// [`unsupported`](Self::unsupported) (the write is then a plain save), an error for a
-    /// revision another kind of store made.
-    pub(crate) fn expected_bytes(&self, store: &'static str) -> Result<Option<&[u8]>, StoreError> {
-        match &self.0 {
-            RevisionRepr::Bytes(b) => Ok(Some(b)),
-            RevisionRepr::Unsupported => Ok(None),
-            RevisionRepr::Token(_) => Err(foreign_revision(store, self)),
-        }
+    /// For a store that compares bytes: what to compare against; an error for any other
+    /// revision (the lifecycle never sends [`unsupported`](Self::unsupported) to a conditional
+    /// write, so that one is a caller's bug too).
+    pub(crate) fn expected_bytes(&self, store: &'static str) -> Result<&[u8], StoreError> {
+        self.as_bytes().ok_or_else(|| foreign_revision(store, self))
     }
 
     /// For a store that compares tokens: as [`expected_bytes`](Self::expected_bytes).
     #[cfg(feature = "memcached")]
-    pub(crate) fn expected_token(&self, store: &'static str) -> Result<Option<u64>, StoreError> {
-        match self.0 {
-            RevisionRepr::Token(t) => Ok(Some(t)),
-            RevisionRepr::Unsupported => Ok(None),
-            RevisionRepr::Bytes(_) => Err(foreign_revision(store, self)),
-        }
+    pub(crate) fn expected_token(&self, store: &'static str) -> Result<u64, StoreError> {
+        self.token().ok_or_else(|| foreign_revision(store, self))
     }
 }
 
@@ -94,7 +87,8 @@ impl fmt::Debug for Revision {
     }
 }
 
-/// The error of a store handed a [`Revision`] it did not make (a bug in the caller).
+/// The error of a store handed a [`Revision`] it did not make, or [`Revision::unsupported`], in
+/// a conditional write (a bug in the caller).
 pub(crate) fn foreign_revision(store: &'static str, revision: &Revision) -> StoreError {
     StoreError::backend(store, format!("{revision:?} was not made by this store's load_for_update"))
 }

@@ -6,7 +6,7 @@
 //! use common::conformance::{Raw, RawPut};
 //!
 //! impl RawPut for MyStore { /* write bytes verbatim under a key */ }
-//! store_conformance!(my_store, async { MyStore::connect(&settings()).await.expect("connect") });
+//! store_conformance!(my_store, async { MyStore::connect(&url(), StoreOptions::default()).await.expect("connect") });
 //!
 //! // or, when the raw writer is a separate client:
 //! store_conformance!(other, async { Raw { store: connect().await, writer: raw_client().await } });

@@ -3,10 +3,11 @@
 
 use std::time::{Duration, SystemTime};
 
-use session_runtime::store::sql::{naive, SqlStore};
+use session_runtime::store::sql::SqlStore;
+use session_runtime::store::StoreOptions;
 
 use crate::common::conformance::{Raw, RawPut};
-use crate::support::{self, settings};
+use crate::support::{self, naive};
 
 /// All conformance tests of a backend share one table; their keys are random.
 const TABLE: &str = "t_conformance";
@@ -25,7 +26,7 @@ impl RawPut for RawSql {
 }
 
 pub async fn store(url: String) -> Raw<SqlStore, RawSql> {
-    let store = SqlStore::connect(&settings(&url, TABLE)).await.unwrap_or_else(|e| panic!("SQL server at {url} is missing: {e}"));
+    let store = SqlStore::connect(&url, TABLE, StoreOptions::default()).await.unwrap_or_else(|e| panic!("SQL server at {url} is missing: {e}"));
     Raw { store, writer: RawSql(support::Raw::new(&url)) }
 }
 

@@ -22,11 +22,10 @@ macro_rules! sql_suite {
                 };
             }
             case!(rows_have_flask_layout, store);
-            case!(expired_row_is_deleted_on_read, store);
+            case!(expired_row_is_reported_as_it_is, store);
             case!(save_create_touch_delete, store);
             case!(delete_expired_one_shot, store);
             case!(background_cleanup_task, store);
-            case!(every_n_requests_sweep, store);
             case!(flask_session_table, store);
             case!(creates_default_table_once, store);
             case!(load_with_refresh, store);
@@ -35,6 +34,8 @@ macro_rules! sql_suite {
             case!(model_ddl_has_user_index, model);
             case!(http_visits_leave_flask_rows, http);
             case!(revoke_logs_user_out_of_every_browser, http);
+            case!(an_expired_row_is_deleted_when_its_cookie_returns, http);
+            case!(cleanup_every_n_requests_one_sweep_at_a_time, http);
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             #[ignore = "a measurement, run on demand"]

@@ -5,15 +5,16 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use session_runtime::store::sql::SqlStore;
+use session_runtime::store::StoreOptions;
 use session_runtime::{Expiry, SessionStore};
 
 use crate::store::alice;
-use crate::support::{settings, Raw};
+use crate::support::Raw;
 
 pub async fn measure_throughput(url: &str) {
     let table = "t_measure";
     Raw::new(url).drop_table(table).await;
-    let store = Arc::new(SqlStore::connect(&settings(url, table)).await.unwrap());
+    let store = Arc::new(SqlStore::connect(url, table, StoreOptions::default()).await.unwrap());
     let e = Expiry::after(Duration::from_secs(3600));
     let (tasks, per_task) = (16, 200);
     for (label, write) in [("create", true), ("load", false), ("touch", false)] {

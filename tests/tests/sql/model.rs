@@ -5,9 +5,10 @@ use std::time::Duration;
 
 use chrono::NaiveDateTime;
 use session_runtime::store::sql::{Backend, SqlStore};
+use session_runtime::store::StoreOptions;
 use session_runtime::{session_model, Expiry, SessionMap, SessionModel, SessionStore, Value};
 
-use crate::support::{settings, Raw};
+use crate::support::Raw;
 
 diesel::table! {
     user_sessions (id) {
@@ -56,7 +57,7 @@ fn user(id: Option<&str>) -> SessionMap {
 pub async fn user_sessions_listed_and_revoked(url: &str) {
     let raw = Raw::new(url);
     raw.drop_table("user_sessions").await;
-    let store = SqlStore::connect_with_model::<UserSession>(&settings(url, "ignored_by_models")).await.unwrap();
+    let store = SqlStore::connect_with_model::<UserSession>(url, StoreOptions::default()).await.unwrap();
     assert_eq!(store.schema().table, "user_sessions");
     let e = Expiry::after(Duration::from_secs(3600));
     for (key, id) in [("session:laptop", Some("42")), ("session:phone", Some("42")), ("session:other", Some("7")), ("session:anon", None)] {

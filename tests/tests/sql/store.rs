@@ -3,11 +3,11 @@
 use std::time::{Duration, SystemTime};
 
 use session_runtime::codec::{self, SerializationFormat};
-use session_runtime::store::sql::{naive, SqlStore};
-use session_runtime::store::Touched;
+use session_runtime::store::sql::SqlStore;
+use session_runtime::store::{StoreOptions, Touched};
 use session_runtime::{Expiry, SessionMap, SessionStore, Value};
 
-use crate::support::{settings, Raw};
+use crate::support::{naive, settings, Raw};
 
 pub fn alice() -> SessionMap {
     let mut m = SessionMap::new();
@@ -20,7 +20,7 @@ pub fn alice() -> SessionMap {
 async fn fresh(url: &str, table: &str) -> (SqlStore, Raw) {
     let raw = Raw::new(url);
     raw.drop_table(table).await;
-    let store = SqlStore::connect(&settings(url, table)).await.expect("connect");
+    let store = SqlStore::connect(url, table, StoreOptions::default()).await.expect("connect");
     (store, raw)
 }
 
@@ -48,13 +48,19 @@ pub async fn rows_have_flask_layout(url: &str) {
     raw.drop_table(table).await;
 }
 
-pub async fn expired_row_is_deleted_on_read(url: &str) {
+/// The store reports an expired row as it is, its expiry in the past: deciding that it is gone
+/// (and deleting it) is the lifecycle's, see `http::an_expired_row_is_deleted_when_its_cookie_returns`.
+pub async fn expired_row_is_reported_as_it_is(url: &str) {
     let table = "t_expired_read";
     let (store, raw) = fresh(url, table).await;
     assert!(store.create("session:old", &alice(), &Expiry::after(lifetime())).await.unwrap());
     raw.expire(table, "session:old").await;
-    assert_eq!(store.load("session:old", None).await.unwrap(), None);
-    assert!(raw.row(table, "session:old").await.is_none(), "deleted when read");
+    let loaded = store.load("session:old", None).await.unwrap().expect("the row is reported");
+    assert_eq!(loaded.data, alice());
+    assert!(loaded.expires_at.expect("the row's expiry") < SystemTime::now(), "{:?}", loaded.expires_at);
+    let (for_update, _) = store.load_for_update("session:old").await.unwrap().expect("reported for update too");
+    assert_eq!(for_update.expires_at, loaded.expires_at);
+    assert!(raw.row(table, "session:old").await.is_some(), "a read deletes nothing");
     raw.drop_table(table).await;
 }
 
@@ -87,7 +93,7 @@ pub async fn save_create_touch_delete(url: &str) {
     raw.drop_table(table).await;
 }
 
-async fn two_live_two_expired(store: &SqlStore, raw: &Raw, table: &str) {
+pub async fn two_live_two_expired(store: &SqlStore, raw: &Raw, table: &str) {
     for k in ["session:live1", "session:live2", "session:dead1", "session:dead2"] {
         assert!(store.create(k, &alice(), &Expiry::after(lifetime())).await.unwrap());
     }
@@ -104,11 +110,13 @@ pub async fn delete_expired_one_shot(url: &str) {
     raw.drop_table(table).await;
 }
 
+/// `SessionLayer::spawn_cleanup` sweeps the layer's store on a timer.
 pub async fn background_cleanup_task(url: &str) {
     let table = "t_cleanup_task";
     let (store, raw) = fresh(url, table).await;
     two_live_two_expired(&store, &raw, table).await;
-    let task = store.spawn_cleanup(Duration::from_millis(100));
+    let layer = session_runtime::SessionLayer::new(store, settings(url, table)).unwrap();
+    let task = layer.spawn_cleanup(Duration::from_millis(100));
     let mut keys = raw.keys(table).await;
     for _ in 0..50 {
         if keys.len() == 2 {
@@ -119,30 +127,6 @@ pub async fn background_cleanup_task(url: &str) {
     }
     assert_eq!(keys, ["session:live1", "session:live2"]);
     task.abort();
-    raw.drop_table(table).await;
-}
-
-pub async fn every_n_requests_sweep(url: &str) {
-    let table = "t_cleanup_n";
-    let raw = Raw::new(url);
-    raw.drop_table(table).await;
-    let mut s = settings(url, table);
-    s.session_cleanup_n_requests = Some(3);
-    let store = SqlStore::connect(&s).await.unwrap();
-    two_live_two_expired(&store, &raw, table).await;
-    assert!(!store.maybe_sweep());
-    assert!(!store.maybe_sweep());
-    assert_eq!(raw.keys(table).await.len(), 4, "no sweep before the Nth request");
-    assert!(store.maybe_sweep(), "the 3rd request sweeps");
-    let mut keys = raw.keys(table).await;
-    for _ in 0..50 {
-        if keys.len() == 2 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        keys = raw.keys(table).await;
-    }
-    assert_eq!(keys, ["session:live1", "session:live2"]);
     raw.drop_table(table).await;
 }
 
@@ -170,7 +154,7 @@ pub async fn flask_session_table(url: &str) {
     ))
     .await;
 
-    let store = SqlStore::connect(&settings(url, table)).await.unwrap();
+    let store = SqlStore::connect(url, table, StoreOptions::default()).await.unwrap();
     assert!(!store.create_table().await.unwrap(), "an existing table is left as it is");
     let loaded = store.load("session:yjhT6T", None).await.unwrap().expect("Flask's row loads");
     assert_eq!(loaded.data.get("name"), Some(&Value::from("alice")));
@@ -206,7 +190,7 @@ pub async fn mysql_blob_column_limit(url: &str) {
          expiry DATETIME, PRIMARY KEY (id), UNIQUE (session_id))"
     ))
     .await;
-    let store = SqlStore::connect(&settings(url, table)).await.unwrap();
+    let store = SqlStore::connect(url, table, StoreOptions::default()).await.unwrap();
     let e = Expiry::after(lifetime());
     assert!(store.create("session:big", &alice(), &e).await.unwrap());
     let mut big = alice();
@@ -229,7 +213,7 @@ pub async fn mysql_blob_column_limit(url: &str) {
     raw.exec("CREATE TABLE t_longblob (id INTEGER NOT NULL AUTO_INCREMENT, session_id VARCHAR(255), data LONGBLOB, \
               expiry DATETIME, PRIMARY KEY (id), UNIQUE (session_id))")
         .await;
-    let store = SqlStore::connect(&settings(url, "t_longblob")).await.unwrap();
+    let store = SqlStore::connect(url, "t_longblob", StoreOptions::default()).await.unwrap();
     assert!(store.create("session:big", &big, &e).await.unwrap());
     assert_eq!(store.load("session:big", None).await.unwrap().unwrap().data, big);
     raw.drop_table("t_longblob").await;
@@ -261,8 +245,11 @@ pub async fn load_with_refresh(url: &str) {
         assert_eq!(row.expiry, Some(naive(e.at())), "expiry moved by the load");
     }
     raw.expire(table, "session:r").await;
-    assert_eq!(store.load("session:r", Some(&e)).await.unwrap(), None);
-    assert!(raw.row(table, "session:r").await.is_none(), "expired row deleted, not refreshed");
+    let expired = store.load("session:r", Some(&e)).await.unwrap().expect("reported as it is");
+    assert!(!expired.refreshed, "an expired row is not refreshed");
+    assert!(expired.expires_at.expect("its expiry") < SystemTime::now());
+    let row = raw.row(table, "session:r").await.expect("a read deletes nothing");
+    assert!(row.expiry.unwrap() < naive(SystemTime::now()), "the expiry stays past: {:?}", row.expiry);
     raw.drop_table(table).await;
 }
 
@@ -277,14 +264,14 @@ pub async fn unreachable_server_fails_fast(url: &str) {
         "/nonexistent-dir/sessions.db".to_owned()
     };
     let started = std::time::Instant::now();
-    let err = SqlStore::connect(&settings(&dead, "t")).await.expect_err("no server");
+    let err = SqlStore::connect(&dead, "t", StoreOptions::default()).await.expect_err("no server");
     assert!(started.elapsed() < Duration::from_secs(10), "took {:?}", started.elapsed());
     assert!(matches!(err, session_runtime::StoreError::Backend { .. }), "{err}");
 }
 
 /// SQLite's `:memory:` keeps one connection, so the sessions stay in one database.
 pub async fn sqlite_in_memory(_url: &str) {
-    let store = SqlStore::connect(&settings(":memory:", "flask_sessions")).await.unwrap();
+    let store = SqlStore::connect(":memory:", "flask_sessions", StoreOptions::default()).await.unwrap();
     assert!(store.create("session:m", &alice(), &Expiry::after(lifetime())).await.unwrap());
     assert_eq!(store.load("session:m", None).await.unwrap().unwrap().data, alice());
 }

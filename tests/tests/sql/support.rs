@@ -1,6 +1,8 @@
 //! Database URLs and raw SQL access, to check what the store wrote without going through it.
 
-use chrono::NaiveDateTime;
+use std::time::SystemTime;
+
+use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
 use diesel::sql_types::{BigInt, Binary, Nullable, Text, Timestamp};
 use diesel::{Connection, QueryableByName, RunQueryDsl};
 use session_runtime::{SessionType, Settings};
@@ -18,6 +20,13 @@ pub fn sqlite_url(test: &str) -> String {
     let path = std::env::temp_dir().join(format!("session-sql-{test}-{}.db", std::process::id()));
     let _ = std::fs::remove_file(&path);
     path.to_string_lossy().into_owned()
+}
+
+/// `t` as Flask-Session writes the `expiry` column: naive UTC, whole microseconds (Python's
+/// datetime resolution). Written here, not taken from the store, so the tests check its clock.
+pub fn naive(t: SystemTime) -> NaiveDateTime {
+    let n = DateTime::<Utc>::from(t).naive_utc();
+    n.with_nanosecond(n.nanosecond() / 1_000 * 1_000).unwrap()
 }
 
 /// Settings for the SQL store on `url` and `table`.

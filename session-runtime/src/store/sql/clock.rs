@@ -6,13 +6,13 @@ use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
 
 /// A moment as the `expiry` column holds it: naive UTC, whole microseconds (Python's
 /// datetime resolution, and MySQL's `DATETIME(6)`).
-pub fn naive(t: SystemTime) -> NaiveDateTime {
+pub(crate) fn naive(t: SystemTime) -> NaiveDateTime {
     let n = DateTime::<Utc>::from(t).naive_utc();
     n.with_nanosecond(n.nanosecond() / 1_000 * 1_000).unwrap_or(n)
 }
 
 /// The inverse of [`naive`]; moments before 1970 become the epoch (long expired either way).
-pub fn system_time(t: NaiveDateTime) -> SystemTime {
+pub(crate) fn system_time(t: NaiveDateTime) -> SystemTime {
     let utc = t.and_utc();
     u64::try_from(utc.timestamp())
         .map(|secs| UNIX_EPOCH + Duration::new(secs, utc.timestamp_subsec_nanos().min(999_999_999)))

@@ -10,12 +10,14 @@
 //! as Flask-Session writes them. The merge of `session_merge_on_save` rewrites a row with
 //! `UPDATE … WHERE session_id = ? AND data = <the bytes it merged onto>`, so a row another
 //! request saved meanwhile is left alone (no extra column: a Flask app shares the table).
-//! An expired row is deleted when read, as Flask-Session does;
-//! [`SqlStore::delete_expired`](crate::SessionStore::delete_expired),
-//! [`SqlStore::spawn_cleanup`] and [`SqlStore::maybe_sweep`] remove the ones nobody reads.
+//! A read reports a row's expiry as it is; the lifecycle treats an expired row as gone and
+//! deletes it, as Flask-Session does, and the layer's cleanup
+//! ([`SqlStore::delete_expired`](crate::SessionStore::delete_expired), run every
+//! `session_cleanup_n_requests` requests or by
+//! [`SessionLayer::spawn_cleanup`](crate::SessionLayer::spawn_cleanup)) removes the ones nobody
+//! reads.
 
 mod backend;
-mod cleanup;
 mod clock;
 mod ddl;
 mod model;
@@ -32,28 +34,20 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime};
 
 use crate::codec::Codec;
-use crate::expiry::{is_expired, Expiry};
+use crate::expiry::Expiry;
 use crate::map::SessionMap;
-use crate::settings::Settings;
-use crate::store::{Loaded, Revision, SessionStore, StoreError, Touched};
+use crate::store::{Loaded, Revision, SessionStore, StoreError, StoreOptions, Touched};
 
 pub use backend::Backend;
-pub use clock::{naive, system_time};
-pub use cleanup::{spawn_cleanup, CleanupTask, Sweeper};
 pub use model::{
-    extra_from_session, Column, ColumnKind, ColumnType, ColumnValue, FlaskSession, ModelSchema, Role, SessionFilter,
+    Column, ColumnKind, ColumnType, ColumnValue, FlaskSession, ModelSchema, Role, SessionFilter,
     SessionModel,
 };
 pub use pool::SqlPool;
 
+use clock::{naive, system_time};
 use pool::{PoolConfig, Row, SqlError};
 use statements::Statements;
-
-/// Connects the SQL store of `settings` with the default model: the backend comes from the
-/// URL in `session_sqlalchemy`, the table from `session_sqlalchemy_table`, created if missing.
-pub async fn connect(settings: &Settings) -> Result<SqlStore, StoreError> {
-    SqlStore::connect(settings).await
-}
 
 /// The SQL session store. Cheap to clone; clones share the pool.
 #[derive(Debug, Clone)]
@@ -69,7 +63,6 @@ struct Inner {
     statements: Statements,
     extras: fn(&SessionMap) -> Vec<ColumnValue>,
     codec: Codec,
-    sweeper: Option<Sweeper>,
     /// Bound of one store operation, retries included (`session_store_timeout`).
     timeout: Duration,
     /// The most bytes the data column takes, where the database would refuse (or, outside
@@ -89,60 +82,65 @@ pub struct StoredSession {
 }
 
 impl SqlStore {
-    /// [`connect`] with the default model.
-    pub async fn connect(settings: &Settings) -> Result<Self, StoreError> {
-        let schema = ModelSchema::flask_default(settings.session_sqlalchemy_table.clone());
-        Self::open(settings, schema, FlaskSession::extra_values).await
+    /// Connects to the database at `url` (`session_sqlalchemy`: `postgres://…`, `mysql://…`,
+    /// `sqlite:///file.db` or a SQLite file path) with the default model on `table`
+    /// (`session_sqlalchemy_table`; Flask Unchained's is `"flask_sessions"`, Flask-Session's
+    /// `"sessions"`), created if missing.
+    ///
+    /// ```no_run
+    /// # async fn f() -> Result<(), session_runtime::StoreError> {
+    /// use session_runtime::store::StoreOptions;
+    /// use session_runtime::SqlStore;
+    /// let store = SqlStore::connect("postgres://app@127.0.0.1/app", "flask_sessions", StoreOptions::default()).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn connect(url: &str, table: &str, options: StoreOptions) -> Result<Self, StoreError> {
+        Self::open(url, options, ModelSchema::flask_default(table.to_owned()), FlaskSession::extra_values).await
     }
 
-    /// Connects with the row model `M` (a `#[session_model]` struct); `session_sqlalchemy_table`
-    /// is ignored, the model names its table.
-    pub async fn connect_with_model<M: SessionModel>(settings: &Settings) -> Result<Self, StoreError> {
-        Self::open(settings, M::schema(), M::extra_values).await
+    /// Connects with the row model `M` (a `#[session_model]` struct), which names its table.
+    pub async fn connect_with_model<M: SessionModel>(url: &str, options: StoreOptions) -> Result<Self, StoreError> {
+        Self::open(url, options, M::schema(), M::extra_values).await
     }
 
-    /// The default model on an application's own pool.
-    pub async fn from_pool(pool: impl Into<SqlPool>, settings: &Settings) -> Result<Self, StoreError> {
-        let schema = ModelSchema::flask_default(settings.session_sqlalchemy_table.clone());
-        Self::assemble(pool.into(), settings, schema, FlaskSession::extra_values).await
+    /// The default model on `table`, on an application's own pool.
+    pub async fn from_pool(pool: impl Into<SqlPool>, table: &str, options: StoreOptions) -> Result<Self, StoreError> {
+        let schema = ModelSchema::flask_default(table.to_owned());
+        Self::assemble(pool.into(), options, schema, FlaskSession::extra_values).await
     }
 
     /// The model `M` on an application's own pool.
     pub async fn from_pool_with_model<M: SessionModel>(
         pool: impl Into<SqlPool>,
-        settings: &Settings,
+        options: StoreOptions,
     ) -> Result<Self, StoreError> {
-        Self::assemble(pool.into(), settings, M::schema(), M::extra_values).await
+        Self::assemble(pool.into(), options, M::schema(), M::extra_values).await
     }
 
     async fn open(
-        settings: &Settings,
+        url: &str,
+        options: StoreOptions,
         schema: ModelSchema,
         extras: fn(&SessionMap) -> Vec<ColumnValue>,
     ) -> Result<Self, StoreError> {
-        let setup = |msg: String| StoreError::backend("sql", msg);
-        let url = settings
-            .session_sqlalchemy
-            .as_deref()
-            .ok_or_else(|| setup("session_type is \"sqlalchemy\" but session_sqlalchemy (the database URL) is not set".into()))?;
-        let url = backend::parse_url(url).map_err(setup)?;
+        let url = backend::parse_url(url).map_err(|msg| StoreError::backend("sql", msg))?;
         let store = url.backend.name();
         // The pool waits for a connection a little less than the store's bound, so that its
         // report of why none could be opened (refused, DNS, auth) arrives before the bound
         // turns it into a timeout.
-        let config = PoolConfig { connection_timeout: settings.session_store_timeout.mul_f32(0.75), ..PoolConfig::default() };
-        let timeout = settings.session_store_timeout;
+        let config = PoolConfig { connection_timeout: options.timeout.mul_f32(0.75), ..PoolConfig::default() };
+        let timeout = options.timeout;
         let pool = tokio::time::timeout(timeout, tokio::task::spawn_blocking(move || pool::build(&url, config)))
             .await
             .map_err(|_| StoreError::Timeout { store, after: timeout })?
             .map_err(|e| StoreError::backend(store, e))?
             .map_err(|e| StoreError::backend(store, e))?;
-        Self::assemble(pool, settings, schema, extras).await
+        Self::assemble(pool, options, schema, extras).await
     }
 
     async fn assemble(
         pool: SqlPool,
-        settings: &Settings,
+        options: StoreOptions,
         schema: ModelSchema,
         extras: fn(&SessionMap) -> Vec<ColumnValue>,
     ) -> Result<Self, StoreError> {
@@ -152,11 +150,11 @@ impl SqlStore {
         if extras(&SessionMap::new()).len() != filled {
             return Err(StoreError::backend(backend.name(), "the model's extra_values does not match its filled extra columns"));
         }
-        let store = Self::build(pool.clone(), settings, schema, extras);
+        let store = Self::build(pool.clone(), options, schema, extras);
         let store = match store.create_table().await? {
             true => store,
             false => match store.without_missing_timestamps().await? {
-                Some(schema) => Self::build(pool, settings, schema, extras),
+                Some(schema) => Self::build(pool, options, schema, extras),
                 None => store,
             },
         };
@@ -164,7 +162,7 @@ impl SqlStore {
         Ok(store)
     }
 
-    fn build(pool: SqlPool, settings: &Settings, schema: ModelSchema, extras: fn(&SessionMap) -> Vec<ColumnValue>) -> Self {
+    fn build(pool: SqlPool, options: StoreOptions, schema: ModelSchema, extras: fn(&SessionMap) -> Vec<ColumnValue>) -> Self {
         let backend = pool.backend();
         SqlStore {
             inner: Arc::new(Inner {
@@ -173,9 +171,8 @@ impl SqlStore {
                 backend,
                 schema,
                 extras,
-                codec: Codec::from_settings(settings),
-                sweeper: settings.session_cleanup_n_requests.map(Sweeper::new),
-                timeout: settings.session_store_timeout,
+                codec: options.codec(),
+                timeout: options.timeout,
                 data_limit: OnceLock::new(),
             }),
         }
@@ -241,7 +238,7 @@ impl SqlStore {
     }
 
     /// Creates the model's table and indexes when the table is missing; an existing table is
-    /// left exactly as it is. Returns whether it created one. [`connect`] calls this.
+    /// left exactly as it is. Returns whether it created one. [`connect`](Self::connect) calls this.
     pub async fn create_table(&self) -> Result<bool, StoreError> {
         let table = &self.inner.schema.table;
         let (schema_part, bare) = self.schema_and_table();
@@ -267,21 +264,6 @@ impl SqlStore {
                 _ => Err(e),
             },
         }
-    }
-
-    /// Counts one request toward `session_cleanup_n_requests` and, every Nth, deletes expired
-    /// sessions in a background task. Returns whether it started a sweep; a no-op when the
-    /// setting is unset. The session layer calls this once per request.
-    pub fn maybe_sweep(&self) -> bool {
-        match &self.inner.sweeper {
-            Some(sweeper) => sweeper.maybe_sweep(self),
-            None => false,
-        }
-    }
-
-    /// Deletes expired sessions every `period` in a background task, until the handle drops.
-    pub fn spawn_cleanup(&self, period: Duration) -> CleanupTask {
-        spawn_cleanup(self.clone(), period)
     }
 
     /// Runs blocking `work` with the pool and statements, retried on transient errors, all
@@ -317,24 +299,12 @@ impl SqlStore {
         Ok(Some(Loaded { data, expires_at: row.expiry.map(system_time), refreshed: true }))
     }
 
-    /// The live row's raw data and expiry; an expired row is deleted, as Flask-Session does,
-    /// and reads as `None`. NULL data reads as empty bytes (which never decode).
-    async fn select_live(&self, key: &str) -> Result<Option<(Vec<u8>, Option<SystemTime>)>, StoreError> {
+    /// The row's raw data and expiry, expired or not (the lifecycle decides). NULL data reads
+    /// as empty bytes (which never decode).
+    async fn select(&self, key: &str) -> Result<Option<(Vec<u8>, Option<SystemTime>)>, StoreError> {
         let binds = [ColumnValue::Text(Some(key.to_owned()))];
         let rows = self.with_pool(move |pool, st| pool.rows(&st.select, &binds)).await?;
-        let Some(Row { data, expiry, .. }) = rows.into_iter().next() else {
-            return Ok(None);
-        };
-        let expires_at = expiry.map(system_time);
-        let now = SystemTime::now();
-        if is_expired(expires_at, now) {
-            // Deleted on read, as Flask-Session does. The `expiry <=` guard spares a row that
-            // a concurrent request has just saved with a new expiry.
-            let binds = [ColumnValue::Text(Some(key.to_owned())), ColumnValue::Timestamp(Some(naive(now)))];
-            self.with_pool(move |pool, st| pool.execute(&st.delete_if_expired, &binds)).await?;
-            return Ok(None);
-        }
-        Ok(Some((data.unwrap_or_default(), expires_at)))
+        Ok(rows.into_iter().next().map(|Row { data, expiry, .. }| (data.unwrap_or_default(), expiry.map(system_time))))
     }
 
     /// `data` serialized, refused before it is sent when over MySQL's column or packet limit.
@@ -385,9 +355,9 @@ impl SessionStore for SqlStore {
             if let Some(loaded) = self.load_refreshed(key, expiry).await? {
                 return Ok(Some(loaded));
             }
-            // Missing or expired: the plain path below tells which and deletes an expired row.
+            // Missing or expired: the plain read below reports which.
         }
-        let Some((data, expires_at)) = self.select_live(key).await? else { return Ok(None) };
+        let Some((data, expires_at)) = self.select(key).await? else { return Ok(None) };
         Ok(Some(Loaded { data: self.inner.codec.decode_off_thread(data).await?, expires_at, refreshed: false }))
     }
 
@@ -443,9 +413,9 @@ impl SessionStore for SqlStore {
         Ok(self.with_pool(move |pool, st| pool.execute(&st.delete_expired, &binds)).await? as u64)
     }
 
-    /// The live row; the revision is its raw `data` bytes.
+    /// The row; the revision is its raw `data` bytes.
     async fn load_for_update(&self, key: &str) -> Result<Option<(Loaded, Revision)>, StoreError> {
-        let Some((data, expires_at)) = self.select_live(key).await? else { return Ok(None) };
+        let Some((data, expires_at)) = self.select(key).await? else { return Ok(None) };
         let loaded = Loaded { data: self.inner.codec.decode_off_thread(data.clone()).await?, expires_at, refreshed: false };
         Ok(Some((loaded, Revision::from_bytes(data))))
     }
@@ -459,9 +429,7 @@ impl SessionStore for SqlStore {
         data: &SessionMap,
         expiry: &Expiry,
     ) -> Result<bool, StoreError> {
-        let Some(old) = revision.expected_bytes(self.inner.backend.name())? else {
-            return self.save(key, data, expiry).await;
-        };
+        let old = revision.expected_bytes(self.inner.backend.name())?;
         let mut binds = self.update_binds(data, expiry)?;
         binds.extend([
             ColumnValue::Text(Some(key.to_owned())),

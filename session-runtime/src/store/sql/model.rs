@@ -282,7 +282,7 @@ impl ColumnType for f64 {
 }
 
 /// The value of an extra column from session key `key` (generated code calls this).
-pub fn extra_from_session<T: ColumnType>(map: &SessionMap, key: &str, column: &str) -> ColumnValue {
+pub(crate) fn extra_from_session<T: ColumnType>(map: &SessionMap, key: &str, column: &str) -> ColumnValue {
     let value = map.get(key).filter(|v| !v.is_nil());
     let converted = value.and_then(T::from_session);
     if value.is_some() && converted.is_none() {
