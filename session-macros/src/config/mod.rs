@@ -4,6 +4,8 @@ mod ast;
 mod attr;
 mod check;
 mod expand;
+#[cfg(test)]
+mod parity_tests;
 mod value;
 
 use proc_macro2::TokenStream;
