@@ -57,11 +57,25 @@ impl SessionLayer {
             let key = settings.secret_key.as_ref().expect("validate() requires secret_key with the signer");
             settings.secret_key_fallbacks.iter().fold(Signer::new(key.bytes()), |s, old| s.with_fallback(old.bytes()))
         });
+        if settings.session_user_key.is_some() && !store.indexes_users() {
+            return Err(crate::SettingsError {
+                setting: "session_user_key",
+                message: format!(
+                    "session_user_key is set, but the store {store:?} cannot list a user's sessions (SessionStore::indexes_users \
+                     is false); remove session_user_key, or use the redis, mongodb, sqlalchemy, filesystem or memory store"
+                ),
+            });
+        }
         let cleanup = Arc::new(Cleanup::new(Arc::clone(&store), settings.session_cleanup_n_requests));
+        let accounts = crate::accounts::Accounts::new(&settings);
         Ok(SessionLayer {
-            shared: Arc::new(Shared { store, cookie: crate::cookie::CookieWriter::new(&settings), settings, signer }),
+            shared: Arc::new(Shared { store, cookie: crate::cookie::CookieWriter::new(&settings), settings, signer, accounts }),
             cleanup,
         })
+    }
+
+    pub(crate) fn shared(&self) -> &Shared {
+        &self.shared
     }
 
     /// The settings in force.

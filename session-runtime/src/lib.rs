@@ -36,6 +36,7 @@ pub mod store;
 #[cfg_attr(docsrs, doc(cfg(feature = "actix")))]
 pub mod actix;
 
+mod accounts;
 mod cleanup;
 mod cookie;
 mod data;
@@ -47,6 +48,7 @@ mod fuzz_api;
 mod id;
 mod layer;
 mod map;
+mod meta;
 mod session;
 mod settings;
 mod signer;
@@ -62,6 +64,7 @@ pub mod __fuzz {
     pub use crate::fuzz_api::*;
 }
 
+pub use accounts::{SessionEvent, SessionHandle, UserSession};
 pub use cleanup::CleanupTask;
 pub use codec::SerializationFormat;
 pub use data::SessionData;

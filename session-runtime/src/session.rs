@@ -10,6 +10,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tokio::sync::{Mutex, MutexGuard};
 
+use crate::accounts::{self, Accounts};
 use crate::cookie;
 use crate::error::SessionError;
 use crate::expiry::{is_expired, Deadline, Expiry};
@@ -40,6 +41,7 @@ pub(crate) struct Shared {
     pub(crate) settings: Settings,
     pub(crate) signer: Option<Signer>,
     pub(crate) cookie: cookie::CookieWriter,
+    pub(crate) accounts: Accounts,
 }
 
 impl Shared {
@@ -109,6 +111,8 @@ struct State {
     refreshed: bool,
     /// Entries to delete when the response goes out (after `regenerate` or `destroy`).
     stale: Vec<SessionId>,
+    /// The owner (`session_user_key`) of the session as loaded, for the user index.
+    owner: Option<String>,
 }
 
 /// One change a handler made, kept to replay it onto a newer copy of the session.
@@ -284,6 +288,18 @@ impl Session {
         self.inner.state.lock().await.modified
     }
 
+    /// The layer's shared state, for the user index's methods (`accounts/api.rs`).
+    pub(crate) fn shared(&self) -> &Shared {
+        &self.inner.shared
+    }
+
+    /// The current owner (`session_user_key`) and the stored entry's key, loading the session.
+    pub(crate) async fn owner_and_key(&self) -> Result<(Option<String>, Option<String>), SessionError> {
+        let st = self.state().await?;
+        let shared = &self.inner.shared;
+        Ok((shared.accounts.owner_of(&st.data), st.id.as_ref().map(|id| shared.key(id))))
+    }
+
     async fn writable_state(&self) -> Result<MutexGuard<'_, State>, SessionError> {
         if !self.inner.shared.writable() {
             return Err(SessionError::Unavailable);
@@ -313,13 +329,15 @@ impl Session {
             let refresh = shared.settings.session_refresh_each_request.then(|| deadline.store());
             match shared.store.load(&key, refresh).await {
                 Ok(Some(found)) if !is_expired(found.expires_at, now) => {
+                    st.owner = shared.accounts.owner_of(&found.data);
                     st.data = found.data;
                     st.id = Some(id.clone());
                     st.refreshed = found.refreshed;
                 }
-                Ok(Some(_)) => {
+                Ok(Some(expired)) => {
                     tracing::debug!(session = %id, "session expired; starting a new one");
                     shared.store.delete(&key).await?;
+                    shared.accounts.expired(&*shared.store, &key, &expired.data).await?;
                 }
                 Ok(None) => tracing::debug!(session = %id, "session not in the store; starting a new one"),
                 Err(StoreError::Decode(e)) => {
@@ -344,14 +362,20 @@ impl Session {
         }
         let shared = &*self.inner.shared;
         let settings = &shared.settings;
-        for old in std::mem::take(&mut st.stale) {
-            shared.store.delete(&shared.key(&old)).await?;
+        let retired: Vec<String> = std::mem::take(&mut st.stale).iter().map(|old| shared.key(old)).collect();
+        for old in &retired {
+            shared.store.delete(old).await?;
         }
+        let owner_before = st.owner.take();
         if st.data.is_empty_session() {
             if st.modified {
-                if let Some(id) = st.id.take() {
-                    shared.store.delete(&shared.key(&id)).await?;
+                let gone = st.id.take().map(|id| shared.key(&id));
+                if let Some(key) = &gone {
+                    shared.store.delete(key).await?;
                 }
+                let now = accounts::Now::Gone { key: gone.as_deref() };
+                let transition = accounts::Transition { owner_before: owner_before.as_deref(), retired: &retired, now };
+                shared.accounts.settled(&*shared.store, transition).await?;
                 out.set_cookie = Some(shared.cookie.removal());
             }
             return Ok(out);
@@ -361,6 +385,7 @@ impl Session {
         let st = &mut *st;
         // A loaded session is only ever rewritten in place: when its entry is gone, destroyed
         // by a concurrent request (a logout) or expired, it stays gone and no cookie goes out.
+        let mut created = false;
         let still_there = match (&st.id, st.modified) {
             (Some(id), true) if settings.session_merge_on_save && !st.ops.is_empty() => {
                 merge_save(shared, &shared.key(id), st, expiry).await?
@@ -368,6 +393,7 @@ impl Session {
             (Some(id), true) => shared.store.save(&shared.key(id), &st.data, expiry).await?,
             (None, _) => {
                 st.id = Some(create(shared, &st.data, expiry).await?);
+                created = true;
                 true
             }
             (Some(id), false) if settings.session_refresh_each_request => {
@@ -387,8 +413,12 @@ impl Session {
             st.id = None;
             return Ok(out);
         }
+        let id = st.id.as_ref().expect("an id was assigned above");
+        let key = shared.key(id);
+        let now = accounts::Now::Stored { key: &key, data: &st.data, expiry, created };
+        let transition = accounts::Transition { owner_before: owner_before.as_deref(), retired: &retired, now };
+        shared.accounts.settled(&*shared.store, transition).await?;
         if st.modified || permanent {
-            let id = st.id.as_ref().expect("an id was assigned above");
             out.set_cookie = Some(shared.cookie.session(shared.signer.as_ref(), id, deadline.cookie(permanent)));
         }
         st.modified = false;

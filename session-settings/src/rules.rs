@@ -5,7 +5,7 @@
 use std::ops::RangeInclusive;
 use std::time::Duration;
 
-use crate::enums::SameSite;
+use crate::enums::{SameSite, SessionType};
 use crate::table::SETTINGS;
 use crate::value::{Lookup, Value};
 
@@ -137,6 +137,15 @@ pub(crate) fn max_size(v: &Value<'_>) -> Check {
     }
 }
 
+/// A key that can hold a user's id: not empty, not the reserved `_permanent`.
+pub(crate) fn user_key(v: &Value<'_>) -> Check {
+    match v {
+        Value::OptText(Some("")) => Err("an empty key names no owner; give the session key that holds the user's id, e.g. \"_user_id\"".into()),
+        Value::OptText(Some("_permanent")) => Err("`_permanent` is Flask's permanence flag, not an owner; give the key that holds the user's id, e.g. \"_user_id\"".into()),
+        _ => Ok(()),
+    }
+}
+
 pub(crate) fn fallback_keys(v: &Value<'_>) -> Check {
     match v {
         Value::SecretKeys(keys) if keys.contains(&0) => Err("an empty key signs cookies anyone can forge; remove it from the fallbacks".into()),
@@ -148,7 +157,7 @@ pub(crate) fn fallback_keys(v: &Value<'_>) -> Check {
 
 type Between = fn(&dyn Lookup, &mut Vec<Refusal>);
 
-const BETWEEN_SETTINGS: &[Between] = &[samesite_none_is_secure, cookie_prefixes, signer_has_key];
+const BETWEEN_SETTINGS: &[Between] = &[samesite_none_is_secure, cookie_prefixes, signer_has_key, user_index_can_be_kept];
 
 /// Browsers drop `SameSite=None` cookies that are not `Secure`.
 fn samesite_none_is_secure(s: &dyn Lookup, out: &mut Vec<Refusal>) {
@@ -190,6 +199,17 @@ fn signer_has_key(s: &dyn Lookup, out: &mut Vec<Refusal>) {
             setting: "secret_key",
             involves: &["session_use_signer"],
             message: "`session_use_signer = true` needs a non-empty secret key: set `secret_key` at run time (in `#[session_config]`, a field `secret_key: String` filled e.g. from an environment variable)".into(),
+        });
+    }
+}
+
+/// memcached cannot enumerate or index keys, so a user's sessions could never be listed there.
+fn user_index_can_be_kept(s: &dyn Lookup, out: &mut Vec<Refusal>) {
+    if let (Some(SessionType::Memcached), Some(Some(_))) = (s.session_type("session_type"), s.opt_text("session_user_key")) {
+        out.push(Refusal {
+            setting: "session_user_key",
+            involves: &["session_type"],
+            message: "memcached cannot list a user's sessions (it can neither enumerate nor index keys); remove `session_user_key`, or use session_type \"redis\", \"mongodb\", \"sqlalchemy\" or \"filesystem\"".into(),
         });
     }
 }

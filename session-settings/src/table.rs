@@ -200,6 +200,12 @@ macro_rules! for_each_setting {
             /// app, reads as unreadable (a fresh session and a warning), so it is never decoded.
             /// Default: 1 MiB (memcached's default item size; Flask sessions are far smaller).
             session_max_size: Usize = DEFAULT_MAX_SESSION_SIZE, applies = AllBut(SessionType::Null), values = "the most bytes a stored session may have, serialized: a bigger one is refused when written (a 500; the stored one stays) and not decoded when read (a fresh session and a warning); at least 1024 (our addition)", check = max_size;
+            /// The session key naming the session's owner (Flask-Login's is `"_user_id"`), as
+            /// written by Flask or Rust. When set, every store but memcached keeps an index of each
+            /// user's sessions, so a handler can list them and end them (see
+            /// [`Session::user_sessions`](crate::Session::user_sessions)), and lifecycle events carry
+            /// the user. Default: none (no index is kept, no event names a user).
+            session_user_key: OptText = None, applies = All, values = "session key of the owner, e.g. `\"_user_id\"`; indexes each user's sessions to list and revoke them; not with memcached (our addition)", check = user_key;
             /// When the layer sets a session cookie on a response that has no `Cache-Control`, add
             /// `Cache-Control: private`, so a shared cache (a CDN, a proxy) never stores one user's
             /// cookie and hands it to the next. A response whose handler chose its own `Cache-Control`

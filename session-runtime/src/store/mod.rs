@@ -17,6 +17,7 @@ use crate::map::SessionMap;
 
 mod failure;
 pub mod filesystem;
+pub mod index;
 pub mod memory;
 pub mod null;
 mod options;
@@ -32,6 +33,7 @@ pub mod redis;
 pub mod sql;
 
 pub use filesystem::FilesystemStore;
+pub use index::{IndexEntry, Owner};
 pub use memory::MemoryStore;
 pub use null::NullStore;
 #[cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))]
@@ -78,7 +80,8 @@ pub enum Touched {
 /// `key` is always `session_key_prefix + id`, with the id's shape already checked. Implement
 /// the four required methods (`load`, `save`, `create`, `delete`); `touch`, `delete_expired`,
 /// `load_for_update`, `save_if_unchanged` and `accepts_writes` have defaults for stores without
-/// those abilities. A store translates; it decides no policy: the lifecycle computes each
+/// those abilities, as have the user index's (`indexes_users` through `delete_entry`, see
+/// [`index`]), which a store implements to serve `session_user_key`. A store translates; it decides no policy: the lifecycle computes each
 /// request's [`Expiry`], treats a loaded entry past its [`Loaded::expires_at`] as gone, runs
 /// [`delete_expired`](Self::delete_expired) when `session_cleanup_n_requests` says, and writes
 /// a merge read without a [`Revision`] with a plain [`save`](Self::save).
@@ -183,6 +186,51 @@ pub trait SessionStore: fmt::Debug + Send + Sync + 'static {
     ) -> impl Future<Output = Result<bool, StoreError>> + Send {
         let _ = (key, data, expiry);
         async move { Err(foreign_revision("session", revision)) }
+    }
+
+    /// Whether this store can list a user's sessions ([`user_entries`](Self::user_entries)).
+    /// `session_user_key` over a store that says no is refused when the layer is built.
+    /// Default: `false`. See [`index`] for what each bundled store keeps.
+    fn indexes_users(&self) -> bool {
+        false
+    }
+
+    /// Records that the session under `key`, expiring at `expiry`, belongs to `owner`; called
+    /// after each write or refresh of an owned session. Default: nothing (a store that finds a
+    /// user's sessions by scanning, or writes the owner with the session itself).
+    fn index_user(&self, owner: &Owner<'_>, key: &str, expiry: &Expiry) -> impl Future<Output = Result<(), StoreError>> + Send {
+        let _ = (owner, key, expiry);
+        async { Ok(()) }
+    }
+
+    /// Forgets `entry` (a key, or what [`entry_of`](Self::entry_of) made of one) in `owner`'s
+    /// index: the session went, or belongs to someone else now. Default: nothing.
+    fn unindex_user(&self, owner: &Owner<'_>, entry: &str) -> impl Future<Output = Result<(), StoreError>> + Send {
+        let _ = (owner, entry);
+        async { Ok(()) }
+    }
+
+    /// The sessions `owner`'s index names, stale ones included (the lifecycle loads each and
+    /// drops what no longer holds). Default: [`StoreError::Unavailable`].
+    fn user_entries(&self, owner: &Owner<'_>) -> impl Future<Output = Result<Vec<IndexEntry>, StoreError>> + Send {
+        let _ = owner;
+        async { Err(StoreError::Unavailable { reason: index::NO_INDEX }) }
+    }
+
+    /// The store's name for the entry under `key`, as [`user_entries`](Self::user_entries)
+    /// reports it. Default: the key (the filesystem store answers the file name).
+    fn entry_of(&self, key: &str) -> String {
+        key.to_owned()
+    }
+
+    /// The session `entry` names, never refreshed. Default: [`load`](Self::load) of it as a key.
+    fn load_entry(&self, entry: &str) -> impl Future<Output = Result<Option<Loaded>, StoreError>> + Send {
+        self.load(entry, None)
+    }
+
+    /// Deletes the session `entry` names. Default: [`delete`](Self::delete) of it as a key.
+    fn delete_entry(&self, entry: &str) -> impl Future<Output = Result<(), StoreError>> + Send {
+        self.delete(entry)
     }
 }
 
@@ -310,6 +358,13 @@ pub(crate) trait DynStore: fmt::Debug + Send + Sync + 'static {
         data: &'a SessionMap,
         expiry: &'a Expiry,
     ) -> BoxFuture<'a, Result<bool, StoreError>>;
+    fn indexes_users(&self) -> bool;
+    fn index_user<'a>(&'a self, owner: &'a Owner<'a>, key: &'a str, expiry: &'a Expiry) -> BoxFuture<'a, Result<(), StoreError>>;
+    fn unindex_user<'a>(&'a self, owner: &'a Owner<'a>, entry: &'a str) -> BoxFuture<'a, Result<(), StoreError>>;
+    fn user_entries<'a>(&'a self, owner: &'a Owner<'a>) -> BoxFuture<'a, Result<Vec<IndexEntry>, StoreError>>;
+    fn entry_of(&self, key: &str) -> String;
+    fn load_entry<'a>(&'a self, entry: &'a str) -> BoxFuture<'a, Result<Option<Loaded>, StoreError>>;
+    fn delete_entry<'a>(&'a self, entry: &'a str) -> BoxFuture<'a, Result<(), StoreError>>;
 }
 
 impl<S: SessionStore> DynStore for S {
@@ -345,6 +400,27 @@ impl<S: SessionStore> DynStore for S {
         expiry: &'a Expiry,
     ) -> BoxFuture<'a, Result<bool, StoreError>> {
         Box::pin(SessionStore::save_if_unchanged(self, key, revision, data, expiry))
+    }
+    fn indexes_users(&self) -> bool {
+        SessionStore::indexes_users(self)
+    }
+    fn index_user<'a>(&'a self, owner: &'a Owner<'a>, key: &'a str, expiry: &'a Expiry) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(SessionStore::index_user(self, owner, key, expiry))
+    }
+    fn unindex_user<'a>(&'a self, owner: &'a Owner<'a>, entry: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(SessionStore::unindex_user(self, owner, entry))
+    }
+    fn user_entries<'a>(&'a self, owner: &'a Owner<'a>) -> BoxFuture<'a, Result<Vec<IndexEntry>, StoreError>> {
+        Box::pin(SessionStore::user_entries(self, owner))
+    }
+    fn entry_of(&self, key: &str) -> String {
+        SessionStore::entry_of(self, key)
+    }
+    fn load_entry<'a>(&'a self, entry: &'a str) -> BoxFuture<'a, Result<Option<Loaded>, StoreError>> {
+        Box::pin(SessionStore::load_entry(self, entry))
+    }
+    fn delete_entry<'a>(&'a self, entry: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(SessionStore::delete_entry(self, entry))
     }
 }
 
