@@ -27,7 +27,6 @@ use tokio::sync::broadcast;
 
 use crate::map::SessionMap;
 use crate::settings::Settings;
-use crate::Value;
 
 pub use events::SessionEvent;
 pub use handle::SessionHandle;
@@ -85,11 +84,9 @@ impl Accounts {
         self.events.subscribe()
     }
 
-    /// The owner `data` names, as the index files it: a string as it is, an integer in
-    /// decimal (Flask-Login writes a string; a Rust handler may write a number); anything else,
-    /// or no user key, is no owner.
+    /// The owner `data` names (see `store::index::owner_value`); none without a user key.
     pub(crate) fn owner_of(&self, data: &SessionMap) -> Option<String> {
-        user_value(data.get(self.user_key.as_deref()?)?)
+        crate::store::index::owner_value(data.get(self.user_key.as_deref()?)?)
     }
 
     fn index_key(&self, user: &str) -> String {
@@ -108,14 +105,6 @@ impl Accounts {
     }
 }
 
-fn user_value(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => s.as_str().filter(|s| !s.is_empty()).map(str::to_owned),
-        Value::Integer(i) => Some(i.to_string()),
-        _ => None,
-    }
-}
-
 /// The error of a listing or revocation when no user index is kept.
 pub(crate) const NO_USER_KEY: &str =
     "listing or revoking a user's sessions needs `session_user_key` (e.g. \"_user_id\"), which is not set";
@@ -123,6 +112,7 @@ pub(crate) const NO_USER_KEY: &str =
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Value;
 
     #[test]
     fn owners_are_strings_or_integers() {

@@ -22,6 +22,12 @@
 //! least recently used of the rest. So a burst of anonymous requests evicts itself, not the
 //! users who came back. What is "unconfirmed" is known only to the process (the file layout is
 //! cachelib's, with no room for it): after a restart every file counts as used.
+//!
+//! User index (`session_user_key`): none is kept, since cachelib would count and prune an index
+//! file as a session. A listing reads and decodes every session file, so it costs what the
+//! directory holds: bounded by `session_file_threshold` (500 files by default), unbounded with
+//! the threshold at 0. A listed session is named by its file name (the key's hash, from which
+//! the key cannot be read back); saves cost nothing extra.
 
 use std::collections::HashSet;
 use std::fs::{self, DirBuilder, File, OpenOptions, Permissions};
@@ -40,7 +46,10 @@ use crate::codec::{self, Codec, SerializationFormat};
 use crate::expiry::{is_expired, Expiry};
 use crate::map::SessionMap;
 use crate::settings::FileNameHash;
-use crate::store::{FilesystemOptions, Loaded, Revision, SessionStore, StoreError, Touched};
+use crate::store::{FilesystemOptions, IndexEntry, Loaded, Owner, Revision, SessionStore, StoreError, Touched};
+
+#[path = "filesystem_index.rs"]
+mod index;
 
 const STORE: &str = "filesystem";
 /// The process-wide locks of [`lock_file`], enough that unrelated sessions rarely share one.
@@ -116,19 +125,40 @@ impl FilesystemStore {
             .await
             .map_err(|e| StoreError::backend(STORE, e))?
     }
-}
 
-impl SessionStore for FilesystemStore {
-    async fn load(&self, key: &str, _refresh: Option<&Expiry>) -> Result<Option<Loaded>, StoreError> {
-        let path = self.path_of(key);
+    /// The session file at `path`; `confirm` marks it in use (a cookie came back for it).
+    async fn load_path(&self, path: PathBuf, confirm: bool) -> Result<Option<Loaded>, StoreError> {
         self.blocking(move |inner| {
             let Some(bytes) = read_file(&path)? else { return Ok(None) };
-            // A client sent this session's cookie back: it is in use, not flood debris.
-            inner.confirm(&path);
+            if confirm {
+                inner.confirm(&path);
+            }
             let (expires_at, data) = parse_file(&inner.codec, &bytes)?;
             Ok(Some(Loaded { data, expires_at, refreshed: false }))
         })
         .await
+    }
+
+    /// Deletes the session file at `path`, under its lock; a missing file is not an error.
+    async fn remove_path(&self, path: PathBuf) -> Result<(), StoreError> {
+        self.blocking(move |inner| {
+            let _file = lock_file(&path);
+            inner.confirm(&path);
+            match fs::remove_file(&path) {
+                Ok(()) => inner.adjust_count(-1),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(io_error(&path, e)),
+            }
+            Ok(())
+        })
+        .await
+    }
+}
+
+impl SessionStore for FilesystemStore {
+    async fn load(&self, key: &str, _refresh: Option<&Expiry>) -> Result<Option<Loaded>, StoreError> {
+        // A client sent this session's cookie back: it is in use, not flood debris.
+        self.load_path(self.path_of(key), true).await
     }
 
     /// Under the file's lock: rewrites the file only while it is there.
@@ -162,18 +192,7 @@ impl SessionStore for FilesystemStore {
     }
 
     async fn delete(&self, key: &str) -> Result<(), StoreError> {
-        let path = self.path_of(key);
-        self.blocking(move |inner| {
-            let _file = lock_file(&path);
-            inner.confirm(&path);
-            match fs::remove_file(&path) {
-                Ok(()) => inner.adjust_count(-1),
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-                Err(e) => return Err(io_error(&path, e)),
-            }
-            Ok(())
-        })
-        .await
+        self.remove_path(self.path_of(key)).await
     }
 
     /// Rewrites the 4-byte header in place; the pickled data is not touched.
@@ -200,6 +219,34 @@ impl SessionStore for FilesystemStore {
             Ok(deleted)
         })
         .await
+    }
+
+    fn indexes_users(&self) -> bool {
+        true
+    }
+
+    async fn user_entries(&self, owner: &Owner<'_>) -> Result<Vec<IndexEntry>, StoreError> {
+        let (user_key, user) = (owner.user_key.to_owned(), owner.user.to_owned());
+        self.blocking(move |inner| inner.owned_files(&Owner { user_key: &user_key, user: &user, index_key: "" })).await
+    }
+
+    /// The file name, which is what a listing finds (the key cannot be read back from it).
+    fn entry_of(&self, key: &str) -> String {
+        self.inner.file_name(key)
+    }
+
+    async fn load_entry(&self, entry: &str) -> Result<Option<Loaded>, StoreError> {
+        match self.inner.entry_path(entry) {
+            Some(path) => self.load_path(path, false).await,
+            None => Ok(None),
+        }
+    }
+
+    async fn delete_entry(&self, entry: &str) -> Result<(), StoreError> {
+        match self.inner.entry_path(entry) {
+            Some(path) => self.remove_path(path).await,
+            None => Ok(()),
+        }
     }
 
     /// The file; the revision is its pickled body (the 4-byte expiry header is left out, so a

@@ -18,6 +18,9 @@
 
 use std::time::SystemTime;
 
+use crate::map::SessionMap;
+use crate::Value;
+
 /// Whose sessions an index operation is about.
 #[derive(Debug, Clone, Copy)]
 pub struct Owner<'a> {
@@ -45,3 +48,20 @@ pub struct IndexEntry {
 /// The error of a store that keeps no user index.
 pub(crate) const NO_INDEX: &str =
     "this session store keeps no index of users' sessions (`session_user_key`): it cannot list or revoke them";
+
+impl Owner<'_> {
+    /// Whether `data` names this owner (for the stores that find a user's sessions by reading them).
+    pub(crate) fn owns(&self, data: &SessionMap) -> bool {
+        data.get(self.user_key).and_then(owner_value).as_deref() == Some(self.user)
+    }
+}
+
+/// An owner as the index files it: a string as it is, an integer in decimal (Flask-Login writes
+/// a string; a Rust handler may write a number); anything else is no owner.
+pub(crate) fn owner_value(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => s.as_str().filter(|s| !s.is_empty()).map(str::to_owned),
+        Value::Integer(i) => Some(i.to_string()),
+        _ => None,
+    }
+}

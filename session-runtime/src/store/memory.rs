@@ -9,7 +9,7 @@ use std::time::SystemTime;
 use crate::codec::{Codec, SerializationFormat};
 use crate::expiry::{is_expired, Expiry};
 use crate::map::SessionMap;
-use crate::store::{Loaded, Revision, SessionStore, StoreError, Touched};
+use crate::store::{IndexEntry, Loaded, Owner, Revision, SessionStore, StoreError, Touched};
 
 const STORE: &str = "memory";
 
@@ -28,6 +28,9 @@ const FIRST_SWEEP: usize = 1024;
 /// in bulk whenever the map has doubled since the last sweep, so memory stays bounded by the
 /// live sessions. Compare-and-set (`session_merge_on_save`) is exact: the comparison and the
 /// write happen under one lock.
+///
+/// With `session_user_key`, a listing of a user's sessions decodes every live entry (no index
+/// is kept): fine for the tests and small apps this store is for.
 ///
 /// Sessions are lost when the process exits and are not shared between processes; clones of
 /// one `MemoryStore` share its entries (keep a clone to look at them in a test).
@@ -208,6 +211,30 @@ impl SessionStore for MemoryStore {
             }
             _ => Ok(false),
         }
+    }
+
+    fn indexes_users(&self) -> bool {
+        true
+    }
+
+    /// No index: every live entry is decoded (off the async threads) and the owner's kept.
+    async fn user_entries(&self, owner: &Owner<'_>) -> Result<Vec<IndexEntry>, StoreError> {
+        let now = SystemTime::now();
+        let snapshot: Vec<(String, Vec<u8>, SystemTime)> = {
+            let entries = self.lock();
+            entries.map.iter().filter(|(_, e)| e.live(now)).map(|(k, e)| (k.clone(), e.bytes.clone(), e.expires_at)).collect()
+        };
+        let (user_key, user) = (owner.user_key.to_owned(), owner.user.to_owned());
+        tokio::task::spawn_blocking(move || {
+            let owner = Owner { user_key: &user_key, user: &user, index_key: "" };
+            snapshot
+                .into_iter()
+                .filter(|(_, bytes, _)| codec().decode(bytes).is_ok_and(|data| owner.owns(&data)))
+                .map(|(entry, _, at)| IndexEntry { entry, expires_at: Some(at) })
+                .collect()
+        })
+        .await
+        .map_err(|e| StoreError::backend(STORE, e))
     }
 }
 
