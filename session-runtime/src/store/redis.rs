@@ -8,6 +8,9 @@
 //! `GET` still returns the bytes it merged onto, atomically on the server (one key, so Cluster
 //! runs it too).
 //!
+//! With `session_user_key`, each user's sessions are also members of a sorted set of their own
+//! (see `index.rs` and [`store::index`](crate::store::index)).
+//!
 //! Connections: a single node goes through [`ConnectionManager`], a Cluster through the cluster
 //! client's own connection; both reconnect by themselves after the server comes back, so the store
 //! never needs a restart. Every command is bounded by `session_store_timeout` (2 s by default,
@@ -16,6 +19,7 @@
 
 use std::time::Duration;
 
+mod index;
 mod sentinel;
 
 use std::sync::{Arc, LazyLock};
@@ -30,7 +34,7 @@ use crate::codec::{Codec, SerializationFormat};
 use crate::expiry::Expiry;
 use crate::map::SessionMap;
 use crate::settings::DEFAULT_STORE_TIMEOUT;
-use crate::store::{Loaded, Revision, SessionStore, StoreError, StoreOptions, Touched};
+use crate::store::{IndexEntry, Loaded, Owner, Revision, SessionStore, StoreError, StoreOptions, Touched};
 
 const STORE: &str = "redis";
 
@@ -339,6 +343,23 @@ impl SessionStore for RedisStore {
             Err(e) => return Err(backend(e)),
         };
         Ok(wrote == 1)
+    }
+
+    fn indexes_users(&self) -> bool {
+        true
+    }
+
+    /// A script on the user's sorted set (see `index.rs`): one extra round trip.
+    async fn index_user(&self, owner: &Owner<'_>, key: &str, expiry: &Expiry) -> Result<(), StoreError> {
+        self.index_session(owner, key, expiry).await
+    }
+
+    async fn unindex_user(&self, owner: &Owner<'_>, entry: &str) -> Result<(), StoreError> {
+        self.unindex_session(owner, entry).await
+    }
+
+    async fn user_entries(&self, owner: &Owner<'_>) -> Result<Vec<IndexEntry>, StoreError> {
+        self.indexed_sessions(owner).await
     }
 }
 
