@@ -24,6 +24,9 @@
 //!   (ObjectId `_id`) too; a collision with an *expired* document takes that document over.
 //! * No `replace_one`: nx-27017 fails to replace a document holding a Binary.
 //!
+//! With `session_user_key`, each document also holds its owner in a `user` field, with an
+//! index (see [`MongoStore::index_users`]).
+//!
 //! Every operation is bounded by `session_store_timeout` (2 s by default), which is also the
 //! driver's server-selection and connect timeout. The driver monitors the server and
 //! reconnects by itself, so the store never needs a restart.
@@ -40,7 +43,10 @@ use crate::codec::{Codec, SerializationFormat};
 use crate::expiry::Expiry;
 use crate::map::SessionMap;
 use crate::settings::DEFAULT_STORE_TIMEOUT;
-use crate::store::{Loaded, Revision, SessionStore, StoreError, StoreOptions, Touched};
+use crate::store::{IndexEntry, Loaded, Owner, Revision, SessionStore, StoreError, StoreOptions, Touched};
+
+#[path = "mongodb_index.rs"]
+mod index;
 
 const STORE: &str = "mongodb";
 
@@ -58,6 +64,8 @@ pub struct MongoStore {
     sessions: Collection<Document>,
     codec: Codec,
     timeout: Duration,
+    /// `session_user_key`, when the owner is kept in the `user` field ([`index_users`](Self::index_users)).
+    user_key: Option<String>,
 }
 
 impl MongoStore {
@@ -78,7 +86,7 @@ impl MongoStore {
         options.heartbeat_freq = Some(Duration::from_secs(1));
         let client = Client::with_options(options).map_err(backend)?;
         let sessions = client.database(db).collection(collection);
-        let store = MongoStore { sessions, codec: store.codec(), timeout };
+        let store = MongoStore { sessions, codec: store.codec(), timeout, user_key: None };
         store.ensure_indexes().await?;
         Ok(store)
     }
@@ -87,7 +95,7 @@ impl MongoStore {
     /// [`ensure_indexes`](Self::ensure_indexes) once if the indexes may be missing.
     pub fn from_client(client: &Client, db: &str, collection: &str, format: SerializationFormat) -> Self {
         let sessions = client.database(db).collection(collection);
-        MongoStore { sessions, codec: Codec::new(format), timeout: DEFAULT_STORE_TIMEOUT }
+        MongoStore { sessions, codec: Codec::new(format), timeout: DEFAULT_STORE_TIMEOUT, user_key: None }
     }
 
     /// Refuses sessions over `bytes` serialized, written or read, instead of
@@ -138,7 +146,9 @@ impl MongoStore {
             return Err(StoreError::TooLarge { store: STORE, size: bytes.len(), limit: MAX_VALUE });
         }
         let val = Binary { subtype: BinarySubtype::Generic, bytes };
-        Ok(doc! { "id": key, "val": val, "expiration": date(expiry.at()) })
+        let mut document = doc! { "id": key, "val": val, "expiration": date(expiry.at()) };
+        self.add_owner(&mut document, data);
+        Ok(document)
     }
 }
 
@@ -356,6 +366,18 @@ impl SessionStore for MongoStore {
         let set = doc! { "$set": self.document(key, data, expiry)? };
         let r = bounded(self.timeout, self.sessions.update_one(unchanged, set)).await?;
         Ok(r.matched_count == 1)
+    }
+
+    fn indexes_users(&self) -> bool {
+        self.user_key.is_some()
+    }
+
+    async fn unindex_user(&self, owner: &Owner<'_>, entry: &str) -> Result<(), StoreError> {
+        self.disown(owner, entry).await
+    }
+
+    async fn user_entries(&self, owner: &Owner<'_>) -> Result<Vec<IndexEntry>, StoreError> {
+        self.owned_documents(owner).await
     }
 }
 

@@ -165,20 +165,29 @@ pub(crate) async fn connect(settings: &Settings) -> Result<Arc<dyn DynStore>, Er
         #[cfg(not(feature = "memcached"))]
         SessionType::Memcached => return Err(feature_off("memcached")),
         #[cfg(feature = "mongodb")]
-        SessionType::Mongodb => Arc::new(
-            Box::pin(MongoStore::connect(
+        SessionType::Mongodb => {
+            let store = Box::pin(MongoStore::connect(
                 &settings.session_mongodb,
                 &settings.session_mongodb_db,
                 &settings.session_mongodb_collect,
                 options,
             ))
-            .await?,
-        ),
+            .await?;
+            Arc::new(match &settings.session_user_key {
+                Some(user_key) => store.index_users(user_key).await?,
+                None => store,
+            })
+        }
         #[cfg(not(feature = "mongodb"))]
         SessionType::Mongodb => return Err(feature_off("mongodb")),
         #[cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))]
         SessionType::Sqlalchemy => Arc::new(
-            crate::store::sql::SqlStore::connect(sql_url(settings)?, &settings.session_sqlalchemy_table, options).await?,
+            match &settings.session_user_key {
+                Some(user_key) => {
+                    crate::store::sql::SqlStore::connect_indexing_users(sql_url(settings)?, &settings.session_sqlalchemy_table, user_key, options).await?
+                }
+                None => crate::store::sql::SqlStore::connect(sql_url(settings)?, &settings.session_sqlalchemy_table, options).await?,
+            },
         ),
         #[cfg(not(any(feature = "postgres", feature = "sqlite", feature = "mysql")))]
         SessionType::Sqlalchemy => return Err(feature_off("postgres`, `sqlite` or `mysql")),
@@ -191,7 +200,11 @@ pub(crate) async fn connect(settings: &Settings) -> Result<Arc<dyn DynStore>, Er
 pub(crate) async fn connect_with_model<M: crate::store::sql::SessionModel>(
     settings: &Settings,
 ) -> Result<crate::store::sql::SqlStore, Error> {
-    Ok(crate::store::sql::SqlStore::connect_with_model::<M>(sql_url(settings)?, settings.into()).await?)
+    let store = crate::store::sql::SqlStore::connect_with_model::<M>(sql_url(settings)?, settings.into()).await?;
+    Ok(match &settings.session_user_key {
+        Some(user_key) => store.index_users(user_key)?,
+        None => store,
+    })
 }
 
 /// `session_sqlalchemy`, which the SQL store cannot do without.

@@ -68,6 +68,9 @@ struct Inner {
     /// The most bytes the data column takes, where the database would refuse (or, outside
     /// strict mode, silently truncate) more: read from MySQL's catalog at connect.
     data_limit: OnceLock<usize>,
+    /// The column naming each session's owner, once the store indexes users
+    /// (`session_user_key`; see `users.rs`).
+    owner: OnceLock<users::OwnerColumn>,
 }
 
 /// One stored session, as [`SqlStore::sessions_where`] lists it.
@@ -95,18 +98,27 @@ impl SqlStore {
     /// # Ok(()) }
     /// ```
     pub async fn connect(url: &str, table: &str, options: StoreOptions) -> Result<Self, StoreError> {
-        Self::open(url, options, ModelSchema::flask_default(table.to_owned()), FlaskSession::extra_values).await
+        Self::open(url, options, ModelSchema::flask_default(table.to_owned()), FlaskSession::extra_values, None).await
+    }
+
+    /// [`connect`](Self::connect), with each session's owner (the value of `user_key`,
+    /// `session_user_key`) in an indexed `user_id` column, so a user's sessions can be listed and
+    /// revoked. The column and its index are created with the table; a table that is already
+    /// there without the column (one Flask made) is refused with the statements that add it.
+    pub async fn connect_indexing_users(url: &str, table: &str, user_key: &str, options: StoreOptions) -> Result<Self, StoreError> {
+        let (schema, owner) = users::default_with_owner(table, user_key);
+        Self::open(url, options, schema, FlaskSession::extra_values, Some(owner)).await
     }
 
     /// Connects with the row model `M` (a `#[session_model]` struct), which names its table.
     pub async fn connect_with_model<M: SessionModel>(url: &str, options: StoreOptions) -> Result<Self, StoreError> {
-        Self::open(url, options, M::schema(), M::extra_values).await
+        Self::open(url, options, M::schema(), M::extra_values, None).await
     }
 
     /// The default model on `table`, on an application's own pool.
     pub async fn from_pool(pool: impl Into<SqlPool>, table: &str, options: StoreOptions) -> Result<Self, StoreError> {
         let schema = ModelSchema::flask_default(table.to_owned());
-        Self::assemble(pool.into(), options, schema, FlaskSession::extra_values).await
+        Self::assemble(pool.into(), options, schema, FlaskSession::extra_values, None).await
     }
 
     /// The model `M` on an application's own pool.
@@ -114,7 +126,7 @@ impl SqlStore {
         pool: impl Into<SqlPool>,
         options: StoreOptions,
     ) -> Result<Self, StoreError> {
-        Self::assemble(pool.into(), options, M::schema(), M::extra_values).await
+        Self::assemble(pool.into(), options, M::schema(), M::extra_values, None).await
     }
 
     async fn open(
@@ -122,6 +134,7 @@ impl SqlStore {
         options: StoreOptions,
         schema: ModelSchema,
         extras: fn(&SessionMap) -> Vec<ColumnValue>,
+        owner: Option<users::OwnerColumn>,
     ) -> Result<Self, StoreError> {
         let url = backend::parse_url(url).map_err(|msg| StoreError::backend("sql", msg))?;
         let store = url.backend.name();
@@ -135,7 +148,7 @@ impl SqlStore {
             .map_err(|_| StoreError::Timeout { store, after: timeout })?
             .map_err(|e| StoreError::backend(store, e))?
             .map_err(|e| StoreError::backend(store, e))?;
-        Self::assemble(pool, options, schema, extras).await
+        Self::assemble(pool, options, schema, extras, owner).await
     }
 
     async fn assemble(
@@ -143,26 +156,36 @@ impl SqlStore {
         options: StoreOptions,
         schema: ModelSchema,
         extras: fn(&SessionMap) -> Vec<ColumnValue>,
+        owner: Option<users::OwnerColumn>,
     ) -> Result<Self, StoreError> {
         let backend = pool.backend();
         schema.validate().map_err(|e| StoreError::backend(backend.name(), e))?;
-        let filled = schema.filled_extras().count();
+        let filled = schema.filled_extras().count() - usize::from(owner.as_ref().is_some_and(|o| o.filled_here));
         if extras(&SessionMap::new()).len() != filled {
             return Err(StoreError::backend(backend.name(), "the model's extra_values does not match its filled extra columns"));
         }
-        let store = Self::build(pool.clone(), options, schema, extras);
+        let store = Self::build(pool.clone(), options, schema, extras, owner.clone());
         let store = match store.create_table().await? {
             true => store,
-            false => match store.without_missing_timestamps().await? {
-                Some(schema) => Self::build(pool, options, schema, extras),
-                None => store,
-            },
+            false => {
+                store.check_owner_column().await?;
+                match store.without_missing_timestamps().await? {
+                    Some(schema) => Self::build(pool, options, schema, extras, owner),
+                    None => store,
+                }
+            }
         };
         store.read_data_limit().await?;
         Ok(store)
     }
 
-    fn build(pool: SqlPool, options: StoreOptions, schema: ModelSchema, extras: fn(&SessionMap) -> Vec<ColumnValue>) -> Self {
+    fn build(
+        pool: SqlPool,
+        options: StoreOptions,
+        schema: ModelSchema,
+        extras: fn(&SessionMap) -> Vec<ColumnValue>,
+        owner: Option<users::OwnerColumn>,
+    ) -> Self {
         let backend = pool.backend();
         SqlStore {
             inner: Arc::new(Inner {
@@ -174,6 +197,7 @@ impl SqlStore {
                 codec: options.codec(),
                 timeout: options.timeout,
                 data_limit: OnceLock::new(),
+                owner: owner.map(OnceLock::from).unwrap_or_default(),
             }),
         }
     }
@@ -182,25 +206,26 @@ impl SqlStore {
     /// columns it does not have (Flask Unchained's table has both, Flask-Session's own has
     /// neither); `None` when nothing is missing.
     async fn without_missing_timestamps(&self) -> Result<Option<ModelSchema>, StoreError> {
-        let (schema_part, table) = self.schema_and_table();
         let mut schema = self.inner.schema.clone();
         let mut missing = false;
         for role in [Role::CreatedAt, Role::UpdatedAt] {
             let Some(column) = schema.column(&role).map(|c| c.name.clone()) else { continue };
-            let binds = match self.inner.backend {
-                Backend::Sqlite => vec![ColumnValue::Text(Some(table.clone())), ColumnValue::Text(Some(column))],
-                _ => vec![
-                    ColumnValue::Text(schema_part.clone()),
-                    ColumnValue::Text(Some(table.clone())),
-                    ColumnValue::Text(Some(column)),
-                ],
-            };
-            if self.with_pool(move |pool, st| pool.count(&st.column_exists, &binds)).await? == 0 {
+            if !self.has_column(column).await? {
                 schema.columns.retain(|c| c.role != role);
                 missing = true;
             }
         }
         Ok(missing.then_some(schema))
+    }
+
+    /// Whether the table has `column`.
+    async fn has_column(&self, column: String) -> Result<bool, StoreError> {
+        let (schema_part, table) = self.schema_and_table();
+        let binds = match self.inner.backend {
+            Backend::Sqlite => vec![ColumnValue::Text(Some(table)), ColumnValue::Text(Some(column))],
+            _ => vec![ColumnValue::Text(schema_part), ColumnValue::Text(Some(table)), ColumnValue::Text(Some(column))],
+        };
+        Ok(self.with_pool(move |pool, st| pool.count(&st.column_exists, &binds)).await? > 0)
     }
 
     /// The database behind the store.
@@ -326,6 +351,7 @@ impl SqlStore {
             binds.push(ColumnValue::Timestamp(Some(naive(SystemTime::now()))));
         }
         binds.extend((self.inner.extras)(data));
+        binds.extend(self.owner_bind(data));
         Ok(binds)
     }
 
@@ -345,6 +371,7 @@ impl SqlStore {
             binds.push(now);
         }
         binds.extend((self.inner.extras)(data));
+        binds.extend(self.owner_bind(data));
         Ok(binds)
     }
 }
@@ -438,6 +465,14 @@ impl SessionStore for SqlStore {
         ]);
         let n = self.with_pool(move |pool, st| pool.execute(&st.update_if_unchanged, &binds)).await?;
         Ok(n == 1)
+    }
+
+    fn indexes_users(&self) -> bool {
+        self.inner.owner.get().is_some()
+    }
+
+    async fn user_entries(&self, owner: &crate::store::Owner<'_>) -> Result<Vec<crate::store::IndexEntry>, StoreError> {
+        self.owned_rows(owner).await
     }
 }
 

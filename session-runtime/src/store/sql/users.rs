@@ -3,9 +3,11 @@
 
 use std::time::SystemTime;
 
-use super::model::{ColumnValue, Role, SessionFilter};
+use super::model::{Column, ColumnKind, ColumnValue, ModelSchema, Role, SessionFilter};
 use super::{naive, statements, system_time, SqlStore, StoredSession};
-use crate::store::StoreError;
+use crate::map::SessionMap;
+use crate::store::index::owner_value;
+use crate::store::{IndexEntry, Owner, StoreError};
 
 impl SqlStore {
     /// The live sessions matching `filter`, e.g. every session of a user
@@ -42,5 +44,99 @@ impl SqlStore {
                 format!("`{}` is not an extra column of table `{}`", filter.column, self.inner.schema.table),
             ))
         }
+    }
+}
+
+/// The column that names each session's owner (`session_user_key`).
+#[derive(Debug, Clone)]
+pub(super) struct OwnerColumn {
+    pub(super) column: String,
+    /// The session key the column is filled from.
+    pub(super) user_key: String,
+    /// Filled by the store itself (the default model's `user_id`), not by the model's `extra_values`.
+    pub(super) filled_here: bool,
+}
+
+/// The default model's column for the owner.
+const OWNER_COLUMN: &str = "user_id";
+
+/// The default model on `table` with an indexed `user_id` column filled from `user_key`.
+pub(super) fn default_with_owner(table: &str, user_key: &str) -> (ModelSchema, OwnerColumn) {
+    let mut schema = ModelSchema::flask_default(table.to_owned());
+    schema.columns.push(Column {
+        name: OWNER_COLUMN.into(),
+        role: Role::Extra { from: Some(user_key.to_owned()) },
+        kind: ColumnKind::Text,
+        nullable: true,
+        indexed: true,
+    });
+    (schema, OwnerColumn { column: OWNER_COLUMN.into(), user_key: user_key.to_owned(), filled_here: true })
+}
+
+impl SqlStore {
+    /// Lists and revokes users' sessions by the model's extra column filled from `user_key`
+    /// (`session_user_key`), e.g. a `#[session_model]` column `#[session(from = "_user_id")]`;
+    /// refused when the model has none. (The default model gets its column from
+    /// [`connect_indexing_users`](Self::connect_indexing_users).)
+    pub fn index_users(self, user_key: &str) -> Result<Self, StoreError> {
+        if let Some(owner) = self.inner.owner.get() {
+            return match owner.user_key == user_key {
+                true => Ok(self),
+                false => Err(StoreError::backend(self.inner.backend.name(), format!("the store already indexes users by `{}`", owner.user_key))),
+            };
+        }
+        let from_key = |c: &&Column| matches!(&c.role, Role::Extra { from: Some(k) } if k == user_key);
+        let Some(column) = self.inner.schema.columns.iter().find(from_key) else {
+            return Err(StoreError::backend(
+                self.inner.backend.name(),
+                format!(
+                    "session_user_key is \"{user_key}\", but the model of table `{}` has no column filled from it; add one \
+                     (in a #[session_model], a field with #[session(from = \"{user_key}\")] and an index)",
+                    self.inner.schema.table
+                ),
+            ));
+        };
+        let owner = OwnerColumn { column: column.name.clone(), user_key: user_key.to_owned(), filled_here: false };
+        let _ = self.inner.owner.set(owner);
+        Ok(self)
+    }
+
+    /// The owner column's value for `data`, when the store fills it itself.
+    pub(super) fn owner_bind(&self, data: &SessionMap) -> Option<ColumnValue> {
+        let owner = self.inner.owner.get().filter(|o| o.filled_here)?;
+        Some(ColumnValue::Text(data.get(&owner.user_key).and_then(owner_value)))
+    }
+
+    /// On a table that was already there: the owner column the store fills must exist.
+    pub(super) async fn check_owner_column(&self) -> Result<(), StoreError> {
+        let Some(owner) = self.inner.owner.get().filter(|o| o.filled_here) else { return Ok(()) };
+        if self.has_column(owner.column.clone()).await? {
+            return Ok(());
+        }
+        let (table, backend) = (&self.inner.schema.table, self.inner.backend);
+        let (q_table, q_column) = (backend.quote(table), backend.quote(&owner.column));
+        let bare = table.rsplit('.').next().unwrap_or(table);
+        Err(StoreError::backend(
+            backend.name(),
+            format!(
+                "session_user_key needs a `{}` column in the sessions table `{table}`, which was made without it \
+                 (by Flask, or before session_user_key was set); add it: `ALTER TABLE {q_table} ADD COLUMN {q_column} \
+                 VARCHAR(255) NULL; CREATE INDEX {} ON {q_table} ({q_column});`",
+                owner.column,
+                backend.quote(&format!("ix_{bare}_{}", owner.column)),
+            ),
+        ))
+    }
+
+    /// The live rows whose owner column is `owner.user`, through its index.
+    pub(super) async fn owned_rows(&self, owner: &Owner<'_>) -> Result<Vec<IndexEntry>, StoreError> {
+        let column = self.inner.owner.get().map(|o| o.column.clone()).ok_or(StoreError::Unavailable { reason: crate::store::index::NO_INDEX })?;
+        let sql = statements::select_by(&self.inner.schema, self.inner.backend, &column);
+        let binds = [ColumnValue::Text(Some(owner.user.to_owned())), ColumnValue::Timestamp(Some(naive(SystemTime::now())))];
+        let rows = self.with_pool(move |pool, _| pool.rows(&sql, &binds)).await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| Some(IndexEntry { entry: r.session_id?, expires_at: r.expiry.map(system_time) }))
+            .collect())
     }
 }
