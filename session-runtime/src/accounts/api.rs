@@ -49,9 +49,11 @@ impl Session {
     /// Ends every session of the current user, this one included, which is
     /// [`destroy`](Self::destroy)ed (its cookie removed); returns how many went.
     pub async fn revoke_all_sessions(&self) -> Result<u64, SessionError> {
-        let revoked = self.revoke(Which::All).await?;
+        let (owner, key) = self.owner_and_key().await?;
+        let others = self.revoke(Which::AllBut(key.as_deref())).await?;
+        // This one goes as a logout does, when the response goes out (one `Destroyed` event).
         self.destroy().await?;
-        Ok(revoked)
+        Ok(others + u64::from(owner.is_some() && key.is_some()))
     }
 
     /// This session's handle, once it is stored.

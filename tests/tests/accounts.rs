@@ -1,0 +1,255 @@
+//! Issue 17: a user's sessions listed and revoked, over real HTTP with several browsers per
+//! user, through `examples/accounts.rs` on every store that keeps a user index; the lifecycle
+//! events; a session expired in the store; a session Flask logged in; and the example binary.
+
+mod common;
+#[allow(dead_code)]
+#[path = "../../session-runtime/examples/accounts.rs"]
+mod accounts_example;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use common::env;
+use common::http::{browser, serve};
+use serde_json::Value as JsonValue;
+use session_runtime::{SessionEvent, SessionLayer, SessionType, Settings};
+
+/// A user name no other test (or earlier run on the same Redis) uses.
+fn user(name: &str) -> String {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    format!("{name}-{}-{nanos}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::SeqCst))
+}
+
+/// The example's settings on `kind`, with a table or collection of its own where tests share a server.
+fn settings(kind: &str) -> Settings {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, Ordering::SeqCst);
+    let mut s = Settings::default();
+    s.session_user_key = Some(accounts_example::USER_KEY.into());
+    let sql = |s: &mut Settings, url: String| {
+        s.session_type = SessionType::Sqlalchemy;
+        s.session_sqlalchemy = Some(url);
+        s.session_sqlalchemy_table = format!("accounts_{}_{n}", std::process::id());
+    };
+    match kind {
+        "redis" => {
+            s.session_type = SessionType::Redis;
+            s.session_redis = env::redis_url();
+        }
+        "cluster" => {
+            s.session_type = SessionType::Redis;
+            s.session_redis = env::redis_cluster_urls();
+        }
+        "mongodb" => {
+            s.session_type = SessionType::Mongodb;
+            s.session_mongodb = env::mongodb_url();
+        }
+        "postgres" => sql(&mut s, env::postgres_url()),
+        "mysql" => sql(&mut s, env::mysql_url()),
+        "sqlite" => {
+            let dir = common::temp_dir("accounts-sqlite");
+            sql(&mut s, dir.join("sessions.db").to_string_lossy().into_owned());
+        }
+        "filesystem" => {
+            s.session_type = SessionType::Filesystem;
+            s.session_file_dir = common::temp_dir("accounts-fs");
+        }
+        other => panic!("no store {other}"),
+    }
+    s
+}
+
+struct App {
+    base: String,
+    layer: SessionLayer,
+}
+
+async fn app(settings: Settings) -> App {
+    let layer = settings.into_layer().await.expect("session layer");
+    let base = serve(accounts_example::router().layer(layer.clone())).await;
+    App { base, layer }
+}
+
+impl App {
+    async fn post(&self, b: &reqwest::Client, path: &str) -> (u16, String) {
+        let res = b.post(format!("{}{path}", self.base)).send().await.expect("POST");
+        (res.status().as_u16(), res.text().await.unwrap())
+    }
+
+    async fn whoami(&self, b: &reqwest::Client) -> String {
+        b.get(format!("{}/whoami", self.base)).send().await.unwrap().text().await.unwrap()
+    }
+
+    async fn sessions(&self, b: &reqwest::Client) -> Vec<JsonValue> {
+        let res = b.get(format!("{}/sessions", self.base)).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        res.json::<Vec<JsonValue>>().await.expect("a JSON array")
+    }
+
+    async fn login(&self, name: &str) -> reqwest::Client {
+        let b = browser();
+        assert_eq!(self.post(&b, &format!("/login?user={name}")).await, (200, format!("logged in as {name}")));
+        b
+    }
+}
+
+fn handle(s: &JsonValue) -> &str {
+    s["handle"].as_str().expect("handle is a string")
+}
+
+/// The current browser's own entry in its listing.
+fn current(list: &[JsonValue]) -> &JsonValue {
+    let mine: Vec<_> = list.iter().filter(|s| s["current"] == JsonValue::Bool(true)).collect();
+    assert_eq!(mine.len(), 1, "exactly one current session in {list:?}");
+    mine[0]
+}
+
+/// The whole contract on one store: three browsers for one user, one for another.
+async fn listed_and_revoked(kind: &str) {
+    let app = app(settings(kind)).await;
+    let mut events = app.layer.subscribe();
+    let (alice, bob) = (user("alice"), user("bob"));
+    let anonymous = browser();
+    assert_eq!(app.whoami(&anonymous).await, "anonymous");
+    assert_eq!(app.sessions(&anonymous).await, Vec::<JsonValue>::new(), "an anonymous session lists nothing");
+
+    let a1 = app.login(&alice).await;
+    let a2 = app.login(&alice).await;
+    let a3 = app.login(&alice).await;
+    let b1 = app.login(&bob).await;
+    assert_eq!(app.whoami(&a2).await, alice);
+    let list = app.sessions(&a1).await;
+    assert_eq!(list.len(), 3, "{kind}: alice's three browsers: {list:?}");
+    let mut handles: Vec<&str> = list.iter().map(handle).collect();
+    handles.sort_unstable();
+    handles.dedup();
+    assert_eq!(handles.len(), 3, "one handle per session");
+    for s in &list {
+        assert!(s["expires"].as_u64().is_some() && s["last_seen"].as_u64().is_some(), "{kind}: times in {s}");
+    }
+    let h1 = handle(current(&list)).to_owned();
+    let h2 = handle(current(&app.sessions(&a2).await)).to_owned();
+    let h3 = handle(current(&app.sessions(&a3).await)).to_owned();
+    assert!(h1 != h2 && h2 != h3);
+    assert_eq!(app.sessions(&b1).await.len(), 1, "bob sees his own session only");
+
+    // The same browser logging in as someone else: a new id, and the session changes hands.
+    let (dave, erin) = (user("dave"), user("erin"));
+    let d = app.login(&dave).await;
+    assert_eq!(app.post(&d, &format!("/login?user={erin}")).await.0, 200);
+    assert_eq!(app.whoami(&d).await, erin);
+    assert!(app.layer.user_sessions(&dave).await.unwrap().is_empty(), "{kind}: dave's entry went with him");
+    assert_eq!(app.layer.user_sessions(&erin).await.unwrap().len(), 1);
+
+    // A handle is neither the cookie's id nor usable as a cookie.
+    let carol = user("carol");
+    let res = reqwest::Client::new().post(format!("{}/login?user={carol}", app.base)).send().await.unwrap();
+    let (id, _) = common::http::set_cookie(&res).expect("a session cookie");
+    let with_cookie = |path: &str, cookie: &str| {
+        reqwest::Client::new().get(format!("{}{path}", app.base)).header("cookie", format!("session={cookie}")).send()
+    };
+    let list: Vec<JsonValue> = with_cookie("/sessions", &id).await.unwrap().json().await.unwrap();
+    let hc = handle(current(&list)).to_owned();
+    assert!(!id.contains(&hc) && !hc.contains(&id), "{id} {hc}");
+    assert_eq!(with_cookie("/whoami", &hc).await.unwrap().text().await.unwrap(), "anonymous", "a handle is no cookie");
+    assert_eq!(with_cookie("/whoami", &id).await.unwrap().text().await.unwrap(), carol);
+
+    // Another user's handle revokes nothing.
+    assert_eq!(app.post(&b1, &format!("/sessions/revoke?handle={h3}")).await.0, 404);
+    assert_eq!(app.whoami(&a3).await, alice);
+
+    // One revoked by handle: its next request is anonymous at once.
+    let (status, _) = app.post(&a1, &format!("/sessions/revoke?handle={h2}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(app.whoami(&a2).await, "anonymous", "{kind}: the revoked cookie replayed is anonymous");
+    let list = app.sessions(&a1).await;
+    assert_eq!(list.len(), 2, "{kind}: {list:?}");
+    assert!(list.iter().all(|s| handle(s) != h2));
+
+    // Log out the others: this browser stays.
+    assert_eq!(app.post(&a1, "/logout-others").await, (200, r#"{"revoked":1}"#.into()));
+    assert_eq!(app.whoami(&a3).await, "anonymous");
+    assert_eq!(app.whoami(&a1).await, alice);
+    assert_eq!(app.sessions(&a1).await.len(), 1);
+
+    // Log out everywhere: this one too, and its cookie is removed.
+    let a4 = app.login(&alice).await;
+    assert_eq!(app.post(&a1, "/logout-everywhere").await, (200, r#"{"revoked":2}"#.into()));
+    assert_eq!(app.whoami(&a1).await, "anonymous");
+    assert_eq!(app.whoami(&a4).await, "anonymous");
+    assert_eq!(app.sessions(&b1).await.len(), 1, "bob was not logged out");
+
+    // Outside a request: an admin ends all of bob's sessions.
+    assert_eq!(app.layer.user_sessions(&bob).await.unwrap().len(), 1);
+    assert_eq!(app.layer.revoke_user_sessions(&bob).await.unwrap(), 1);
+    assert_eq!(app.whoami(&b1).await, "anonymous");
+    assert!(app.layer.user_sessions(&bob).await.unwrap().is_empty());
+
+    // A plain logout.
+    let a5 = app.login(&alice).await;
+    assert_eq!(app.post(&a5, "/logout").await, (200, "logged out".into()));
+    assert_eq!(app.whoami(&a5).await, "anonymous");
+    assert!(app.layer.user_sessions(&alice).await.unwrap().is_empty(), "{kind}: nothing of alice is left");
+
+    // The events named users and handles, never ids.
+    let mut seen = Vec::new();
+    while let Ok(e) = events.try_recv() {
+        seen.push(e);
+    }
+    let named = |u: &str| Some(u.to_owned());
+    assert!(seen.iter().any(|e| matches!(e, SessionEvent::Created { user, .. } if *user == named(&alice))), "{seen:?}");
+    assert!(seen.iter().any(|e| matches!(e, SessionEvent::Regenerated { user, .. } if *user == named(&erin))), "{seen:?}");
+    let changed = |e: &SessionEvent| matches!(e, SessionEvent::UserChanged { from, to, .. } if *from == named(&dave) && *to == named(&erin));
+    assert!(seen.iter().any(changed), "{seen:?}");
+    let destroyed = seen.iter().filter(|e| matches!(e, SessionEvent::Destroyed { .. })).count();
+    assert_eq!(destroyed, 6, "one Destroyed per session that went: {seen:?}");
+    assert!(seen.iter().any(|e| matches!(e, SessionEvent::Destroyed { handle, user } if handle == h2.as_str() && *user == named(&alice))));
+    assert!(seen.iter().any(|e| matches!(e, SessionEvent::Destroyed { user, .. } if *user == named(&bob))));
+    assert!(!format!("{seen:?}").contains(&id), "no event carries a session id");
+}
+
+/// A session expired in the store is neither listed nor usable.
+async fn expired_in_store(kind: &str) {
+    let mut short = settings(kind);
+    short.permanent_session_lifetime = Duration::from_secs(1);
+    let mut long = short.clone();
+    long.permanent_session_lifetime = Duration::from_secs(3600);
+    let (fleeting, app) = (app(short).await, app(long).await);
+    let alice = user("alice");
+    let gone = fleeting.login(&alice).await;
+    let stays = app.login(&alice).await;
+    assert_eq!(app.sessions(&stays).await.len(), 2);
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let list = app.sessions(&stays).await;
+    assert_eq!(list.len(), 1, "{kind}: the expired session is not listed: {list:?}");
+    assert_eq!(current(&list)["current"], true);
+    assert_eq!(app.whoami(&gone).await, "anonymous");
+}
+
+macro_rules! on_store {
+    ($($name:ident: $kind:literal;)*) => {$(
+        mod $name {
+            #[tokio::test]
+            async fn sessions_are_listed_and_revoked() {
+                super::listed_and_revoked($kind).await;
+            }
+
+            #[tokio::test]
+            async fn an_expired_session_is_dropped() {
+                super::expired_in_store($kind).await;
+            }
+        }
+    )*};
+}
+
+on_store! {
+    redis: "redis";
+    redis_cluster: "cluster";
+    mongodb: "mongodb";
+    postgres: "postgres";
+    mysql: "mysql";
+    sqlite: "sqlite";
+    filesystem: "filesystem";
+}
