@@ -76,6 +76,15 @@ fn cases() -> Vec<Case> {
         case!(Some("session_store_timeout"), (session_type = "null", session_store_timeout = "0s"), |s| s.session_store_timeout = std::time::Duration::ZERO),
         case!(None, (session_type = "filesystem", session_max_size = 1024), |s| s.session_max_size = 1024),
         case!(Some("session_max_size"), (session_type = "filesystem", session_max_size = 1023), |s| s.session_max_size = 1023),
+        case!(None, (session_type = "redis", session_user_key = "_user_id"), |s| {
+            s.session_type = session_runtime::SessionType::Redis;
+            s.session_user_key = Some("_user_id".into())
+        }),
+        case!(Some("session_user_key"), (session_type = "memcached", session_user_key = "_user_id"), |s| {
+            s.session_type = session_runtime::SessionType::Memcached;
+            s.session_user_key = Some("_user_id".into())
+        }),
+        case!(Some("session_user_key"), (session_user_key = ""), |s| s.session_user_key = Some(String::new())),
         case!(None, (session_use_signer = true), |s| {
             s.session_use_signer = true;
             s.secret_key = Some(SecretKey::from("k"))

@@ -22,6 +22,7 @@ use session_runtime::{session_config, FileNameHash, SameSite, SessionType};
     session_merge_on_save = true,
     session_max_size = 65536,
     session_cache_control_private = false,
+    session_user_key = "_user_id",
 )]
 struct Sessions {
     secret_key: String,
@@ -46,5 +47,6 @@ fn main() {
     assert!(s.session_merge_on_save);
     assert_eq!(s.session_max_size, 65536);
     assert!(!s.session_cache_control_private);
+    assert_eq!(s.session_user_key.as_deref(), Some("_user_id"));
     assert!(s.validate().is_ok());
 }
