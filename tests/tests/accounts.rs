@@ -253,3 +253,121 @@ on_store! {
     sqlite: "sqlite";
     filesystem: "filesystem";
 }
+
+/// A session a Flask-Session 0.8 app logged in (`_user_id`): listed once it has passed through
+/// the Rust layer (at once on the filesystem, which reads every session), and revoked with the
+/// user's others, so Flask sees it logged out.
+async fn flask_logged_in(kind: &str) {
+    let s = settings(kind);
+    let mut env = vec![("SESSION_TYPE", kind.to_owned())];
+    match kind {
+        "redis" => env.push(("REDIS_URL", s.session_redis.clone())),
+        _ => env.push(("SESSION_FILE_DIR", s.session_file_dir.display().to_string())),
+    }
+    let app = app(s).await;
+    let flask = common::flask::start(&env).await;
+    let alice = user("alice");
+    // One jar for both apps (cookies are per host, not per port), as one browser on one site.
+    let jar = browser();
+    let flask_get = |path: String| {
+        let (jar, url) = (jar.clone(), format!("{}{path}", flask.base));
+        async move { jar.get(url).send().await.unwrap().text().await.unwrap().trim_end().to_owned() }
+    };
+    assert_eq!(flask_get(format!("/set?k=_user_id&v={alice}")).await, r#"{"ok":true}"#);
+    let before = app.layer.user_sessions(&alice).await.unwrap().len();
+    match kind {
+        "filesystem" => assert_eq!(before, 1, "the filesystem store reads every session"),
+        _ => assert_eq!(before, 0, "no Rust request has seen it yet: Redis has no index entry"),
+    }
+    assert_eq!(app.whoami(&jar).await, alice, "Flask's login is Rust's too");
+    assert_eq!(app.layer.user_sessions(&alice).await.unwrap().len(), 1, "{kind}: indexed on its way through");
+
+    let rust_browser = app.login(&alice).await;
+    let list = app.sessions(&rust_browser).await;
+    assert_eq!(list.len(), 2, "{kind}: {list:?}");
+    assert_eq!(app.post(&rust_browser, "/logout-everywhere").await, (200, r#"{"revoked":2}"#.into()));
+    assert_eq!(flask_get("/get?k=_user_id".into()).await, "null", "{kind}: Flask's session was revoked");
+    assert_eq!(app.whoami(&jar).await, "anonymous");
+}
+
+mod flask {
+    #[tokio::test]
+    async fn a_flask_login_on_redis_is_listed_and_revoked() {
+        super::flask_logged_in("redis").await;
+    }
+
+    #[tokio::test]
+    async fn a_flask_login_on_the_filesystem_is_listed_and_revoked() {
+        super::flask_logged_in("filesystem").await;
+    }
+}
+
+/// A table Flask made (no `user_id` column) is refused with what to add, not written wrong.
+#[tokio::test]
+async fn a_flask_made_table_without_the_column_is_refused() {
+    let mut s = settings("postgres");
+    s.session_user_key = None;
+    let table = s.session_sqlalchemy_table.clone();
+    drop(s.clone().into_layer().await.expect("the table, made without session_user_key"));
+    s.session_user_key = Some("_user_id".into());
+    let err = s.into_layer().await.expect_err("refused").to_string();
+    assert!(err.contains("user_id") && err.contains("ALTER TABLE") && err.contains(&table), "{err}");
+}
+
+/// Redis Sentinel: the index goes through the master the sentinel names, as the sessions do.
+#[tokio::test]
+async fn sessions_are_listed_and_revoked_through_sentinel() {
+    let node = ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", "/tmp"];
+    let master = common::spawn::Server::start("redis-server", &[&["--port", "{port}"][..], &node].concat());
+    let conf = std::env::temp_dir().join(format!("session-tests-accounts-sentinel-{}.conf", master.port));
+    std::fs::write(&conf, format!("bind 127.0.0.1\nsentinel monitor accounts 127.0.0.1 {} 1\n", master.port)).unwrap();
+    let sentinel = common::spawn::Server::start("redis-server", &[conf.to_str().unwrap(), "--sentinel", "--port", "{port}"]);
+    let mut s = settings("redis");
+    s.session_redis = format!("redis+sentinel://127.0.0.1:{}/accounts", sentinel.port);
+    let app = app(s).await;
+    let alice = user("alice");
+    let (a1, a2) = (app.login(&alice).await, app.login(&alice).await);
+    assert_eq!(app.sessions(&a1).await.len(), 2);
+    assert_eq!(app.post(&a1, "/logout-others").await, (200, r#"{"revoked":1}"#.into()));
+    assert_eq!(app.whoami(&a2).await, "anonymous");
+    assert_eq!(app.whoami(&a1).await, alice);
+}
+
+/// The example binary itself, configured by its environment, over HTTP. `cargo test` builds
+/// the examples (`./scripts/test` does); run `cargo build -p session-runtime --example accounts`
+/// first when running this file alone.
+#[tokio::test]
+async fn the_example_binary_serves_the_contract() {
+    let exe = std::env::current_exe().unwrap();
+    let bin = exe.parent().and_then(|deps| deps.parent()).unwrap().join("examples").join("accounts");
+    assert!(bin.exists(), "{} is missing: cargo build -p session-runtime --example accounts", bin.display());
+    let port = common::spawn::spare_port();
+    let dir = common::temp_dir("accounts-binary");
+    let mut child = std::process::Command::new(&bin)
+        .env("SESSION_TYPE", "filesystem")
+        .env("SESSION_FILE_DIR", &dir)
+        .env("PORT", port.to_string())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("start the example");
+    let base = format!("http://127.0.0.1:{port}");
+    let started = std::time::Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(started.elapsed() < Duration::from_secs(20), "the example did not listen on {port}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let app = App { base, layer: settings("filesystem").into_layer().await.unwrap() };
+    let alice = user("alice");
+    let (a1, a2) = (app.login(&alice).await, app.login(&alice).await);
+    assert_eq!(app.whoami(&a2).await, alice);
+    let list = app.sessions(&a1).await;
+    assert_eq!(list.len(), 2);
+    let other = list.iter().find(|s| s["current"] == JsonValue::Bool(false)).expect("a2's session");
+    assert_eq!(app.post(&a1, &format!("/sessions/revoke?handle={}", handle(other))).await.0, 200);
+    assert_eq!(app.whoami(&a2).await, "anonymous");
+    assert_eq!(app.post(&a1, "/logout-others").await, (200, r#"{"revoked":0}"#.into()));
+    assert_eq!(app.post(&a1, "/logout").await, (200, "logged out".into()));
+    assert_eq!(app.whoami(&a1).await, "anonymous");
+    let _ = child.kill();
+    let _ = child.wait();
+}
