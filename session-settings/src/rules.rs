@@ -205,6 +205,13 @@ fn signer_has_key(s: &dyn Lookup, out: &mut Vec<Refusal>) {
     }
 }
 
+/// How a timeout must compare with the one it is judged against.
+#[derive(Clone, Copy)]
+enum Order {
+    AtLeast,
+    Under,
+}
+
 /// The timeouts nest: renewal < absolute, refresh < idle <= absolute. Each rule blames the
 /// timeout that is ours (the idle lifetime is Flask's and has a default).
 fn timeout_order(
@@ -212,7 +219,7 @@ fn timeout_order(
     out: &mut Vec<Refusal>,
     setting: &'static str,
     bound: &'static str,
-    strict: bool,
+    order: Order,
     message: fn(&str, &str) -> String,
 ) {
     let Some(Some(value)) = s.opt_duration(setting) else { return };
@@ -220,7 +227,11 @@ fn timeout_order(
         Some(Value::Duration(d)) | Some(Value::OptDuration(Some(d))) => d,
         _ => return,
     };
-    if value < limit || (!strict && value == limit) {
+    let fine = match order {
+        Order::AtLeast => value >= limit,
+        Order::Under => value < limit,
+    };
+    if fine {
         return;
     }
     let (v, l) = (crate::duration::format_duration(value), crate::duration::format_duration(limit));
@@ -230,21 +241,21 @@ fn timeout_order(
 /// An absolute timeout shorter than the idle one would cut every active session early and make
 /// the idle timeout meaningless.
 fn absolute_covers_idle(s: &dyn Lookup, out: &mut Vec<Refusal>) {
-    timeout_order(s, out, "session_absolute_lifetime", "permanent_session_lifetime", false, |v, l| {
+    timeout_order(s, out, "session_absolute_lifetime", "permanent_session_lifetime", Order::AtLeast, |v, l| {
         format!("an absolute lifetime of {v} is under the idle lifetime `permanent_session_lifetime` ({l}); give at least {l}, or shorten `permanent_session_lifetime`")
     });
 }
 
 /// A session never lives to a renewal at or past its absolute timeout.
 fn renewal_within_absolute(s: &dyn Lookup, out: &mut Vec<Refusal>) {
-    timeout_order(s, out, "session_renew_interval", "session_absolute_lifetime", true, |v, l| {
+    timeout_order(s, out, "session_renew_interval", "session_absolute_lifetime", Order::Under, |v, l| {
         format!("a renewal interval of {v} is not under `session_absolute_lifetime` ({l}), so no session would ever be renewed; give less than {l}")
     });
 }
 
 /// A refresh interval at or past the idle lifetime would let an active session expire.
 fn refresh_within_idle(s: &dyn Lookup, out: &mut Vec<Refusal>) {
-    timeout_order(s, out, "session_refresh_interval", "permanent_session_lifetime", true, |v, l| {
+    timeout_order(s, out, "session_refresh_interval", "permanent_session_lifetime", Order::Under, |v, l| {
         format!("a refresh interval of {v} is not under `permanent_session_lifetime` ({l}), so an active session could expire between refreshes; give less than {l}, e.g. a tenth of it")
     });
 }
