@@ -32,9 +32,12 @@ impl Expiry {
         self.at
     }
 
-    /// The TTL in whole seconds (at least 1), as Redis `EX` and memcached take it.
+    /// The TTL in whole seconds (at least 1), as Redis `EX` and memcached take it; a fraction
+    /// (a deadline capped by the absolute timeout) rounds up, as the lifecycle itself ends the
+    /// session on time and a store must not end it early.
     pub fn ttl_secs(&self) -> u64 {
-        self.ttl.as_secs().max(1)
+        let whole = self.ttl.as_secs();
+        (if self.ttl.subsec_nanos() > 0 { whole + 1 } else { whole }).max(1)
     }
 
     /// The moment of expiry in Unix seconds.
@@ -105,6 +108,14 @@ fn hard_end(settings: &Settings, data: &SessionMap) -> Option<SystemTime> {
 /// A loaded session past its absolute timeout (or its grace): the lifecycle treats it as expired.
 pub(crate) fn is_over(settings: &Settings, data: &SessionMap, now: SystemTime) -> bool {
     is_expired(hard_end(settings, data), now)
+}
+
+/// With throttling, the expiry the lifecycle recorded for a store that does not report it.
+pub(crate) fn recorded_expiry(settings: &Settings, data: &SessionMap) -> Option<SystemTime> {
+    settings.session_refresh_interval?;
+    let idle = meta::lifetime(data).unwrap_or(settings.permanent_session_lifetime);
+    let at = meta::refreshed_at(data)? + idle;
+    Some(hard_end(settings, data).map_or(at, |end| at.min(end)))
 }
 
 /// Whether the absolute timeout or renewal is on, so sessions must record their creation time.

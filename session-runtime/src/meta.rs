@@ -9,6 +9,8 @@
 //!   ([`Session::set_lifetime`](crate::Session::set_lifetime)).
 //! - `"retired"`: Unix seconds when this entry stops working: set only on the old entry of a
 //!   renewal, for its grace.
+//! - `"refreshed"`: Unix seconds of the last expiry refresh, kept only with
+//!   `session_refresh_interval` on a store that cannot report an entry's expiry (memcached).
 //!
 //! It is written only when a feature that needs it is configured or used, so a default setup
 //! stores exactly what Flask-Session would. A malformed record (another writer's) reads as
@@ -29,6 +31,7 @@ const CREATED: &str = "created";
 const RENEWED: &str = "renewed";
 const LIFETIME: &str = "lifetime";
 const RETIRED: &str = "retired";
+const REFRESHED: &str = "refreshed";
 
 fn field(data: &SessionMap, name: &str) -> Option<u64> {
     let Some(Value::Map(entries)) = data.get(META_KEY) else { return None };
@@ -87,8 +90,18 @@ pub(crate) fn retired_at(data: &SessionMap) -> Option<SystemTime> {
     moment(data, RETIRED)
 }
 
+/// Rounded up to the second, so the grace is never shorter than asked.
 pub(crate) fn set_retired(data: &mut SessionMap, at: SystemTime) {
-    set_field(data, RETIRED, unix_secs(at));
+    set_field(data, RETIRED, unix_secs(at + Duration::from_millis(999)));
+}
+
+/// When the lifecycle last moved the expiry of a session whose store does not report it.
+pub(crate) fn refreshed_at(data: &SessionMap) -> Option<SystemTime> {
+    moment(data, REFRESHED)
+}
+
+pub(crate) fn set_refreshed(data: &mut SessionMap, now: SystemTime) {
+    set_field(data, REFRESHED, unix_secs(now));
 }
 
 #[cfg(test)]

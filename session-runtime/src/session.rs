@@ -88,8 +88,11 @@ pub(crate) struct State {
     /// When the session was first read, the moment this request's [`Deadline`] counts from;
     /// `None` until it is loaded (so a handler that never reads it costs nothing).
     loaded_at: Option<SystemTime>,
-    /// When the loaded entry expires, as its store reported it.
+    /// When the loaded entry expires, as its store reported it (or, for a store that cannot,
+    /// as the lifecycle recorded it with throttling on).
     stored_expiry: Option<SystemTime>,
+    /// The store did not report the entry's expiry.
+    expiry_unreported: bool,
     /// The id renewal took away, kept working for a grace (see `session_renew_interval`).
     retiring: Option<SessionId>,
     /// The id whose store entry holds this session; `None` until a new session is first saved.
@@ -341,9 +344,10 @@ impl Session {
             let key = shared.key(id);
             match shared.store.load(&key, refresh).await {
                 Ok(Some(found)) if !is_expired(found.expires_at, now) && !expiry::is_over(settings, &found.data, now) => {
-                    st.data = found.data;
                     st.id = Some(id.clone());
-                    st.stored_expiry = found.expires_at;
+                    st.expiry_unreported = found.expires_at.is_none();
+                    st.stored_expiry = found.expires_at.or_else(|| expiry::recorded_expiry(settings, &found.data));
+                    st.data = found.data;
                     // A session with its own lifetime was refreshed to the wrong moment: again.
                     st.refreshed = found.refreshed && Deadline::for_request(settings, &st.data, now) == default_deadline;
                 }
@@ -402,6 +406,10 @@ impl Session {
         if st.id.is_none() && expiry::records_creation(settings) {
             meta::stamp_created(&mut st.data, now);
         }
+        if st.modified && st.expiry_unreported && settings.session_refresh_interval.is_some() {
+            // This write moves the expiry too: recorded for a store that cannot tell it.
+            meta::set_refreshed(&mut st.data, now);
+        }
         let deadline = st.deadline(settings);
         let expiry = deadline.store();
         let permanent = st.data.is_permanent();
@@ -425,10 +433,16 @@ impl Session {
             {
                 st.refreshed || {
                     let key = shared.key(id);
-                    match shared.store.touch(&key, expiry).await? {
-                        Touched::Refreshed => true,
-                        Touched::Missing => false,
-                        Touched::Unsupported => shared.store.save(&key, &st.data, expiry).await?,
+                    if settings.session_refresh_interval.is_some() && st.expiry_unreported {
+                        // Throttled on a store that cannot tell the expiry: record it in the session.
+                        meta::set_refreshed(&mut st.data, now);
+                        shared.store.save(&key, &st.data, expiry).await?
+                    } else {
+                        match shared.store.touch(&key, expiry).await? {
+                            Touched::Refreshed => true,
+                            Touched::Missing => false,
+                            Touched::Unsupported => shared.store.save(&key, &st.data, expiry).await?,
+                        }
                     }
                 }
             }
