@@ -85,11 +85,12 @@ impl Deadline {
     }
 
     /// With `session_refresh_interval`, whether an unmodified session whose entry expires at
-    /// `stored` needs its expiry moved: only once it lags more than one interval behind. An
-    /// unknown stored expiry (a store that cannot report it) is always refreshed.
+    /// `stored` needs its expiry moved: only once it lags more than one interval behind (half
+    /// the session's lifetime if that is shorter: a handler's short `set_lifetime` is not
+    /// checked against the interval). An unknown stored expiry is always refreshed.
     pub(crate) fn needs_refresh(&self, settings: &Settings, stored: Option<SystemTime>) -> bool {
         match (settings.session_refresh_interval, stored) {
-            (Some(interval), Some(stored)) => self.store.at > stored + interval,
+            (Some(interval), Some(stored)) => self.store.at > stored + interval.min(self.store.ttl / 2),
             _ => true,
         }
     }
