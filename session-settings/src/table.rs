@@ -37,6 +37,14 @@ pub enum Kind {
     SecretKeys,
 }
 
+impl Kind {
+    /// The `session_runtime::__private` trait a `#[session_config]` field of this kind must
+    /// implement: `<Kind>Field` (`BoolField`, `OptDurationField`, ...), one per kind.
+    pub fn field_trait(self) -> String {
+        format!("{self:?}Field")
+    }
+}
+
 /// Which backends a setting means something to.
 #[derive(Debug, Clone, Copy)]
 pub enum Applies {
