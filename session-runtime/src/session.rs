@@ -217,7 +217,8 @@ impl Session {
         Ok(old)
     }
 
-    /// Removes every key but `_permanent`, as Flask's `session.clear()`. An emptied session is
+    /// Removes every key but `_permanent`, as Flask's `session.clear()`, and the lifecycle's
+    /// `_session_meta` (so clearing does not restart the absolute timeout). An emptied session is
     /// deleted from the store and its cookie expired.
     pub async fn clear(&self) -> Result<(), SessionError> {
         let mut st = self.writable_state().await?;
