@@ -1,8 +1,9 @@
 //! session-runtime's layer over any of the benchmarked stores.
 //!
-//! `server --store redis|filesystem|postgres`, on `127.0.0.1:$PORT`. Settings are the defaults
-//! (msgpack, 31-day permanent sessions, refresh on each request) but for where each store is:
-//! `REDIS_URL`, `FS_DIR`, `PG_URL`.
+//! `server --store redis|filesystem|postgres [--refresh-interval SECS]`, on `127.0.0.1:$PORT`.
+//! Settings are the defaults (msgpack, 31-day permanent sessions, refresh on each request) but
+//! for where each store is: `REDIS_URL`, `FS_DIR`, `PG_URL`; `--refresh-interval` turns refresh
+//! throttling on (`session_refresh_interval`), so an unmodified session's read is a pure read.
 
 use axum::routing::get;
 use axum::Router;
@@ -21,22 +22,29 @@ fn env_or(name: &str, default: &str) -> String {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
-    let store = match args.iter().position(|a| a == "--store") {
-        Some(i) => args.get(i + 1).cloned().unwrap_or_default(),
-        None => String::new(),
+    let arg = |name: &str| args.iter().position(|a| a == name).map(|i| args.get(i + 1).cloned().unwrap_or_default());
+    let store = arg("--store").unwrap_or_default();
+    let refresh_interval = match arg("--refresh-interval") {
+        Some(secs) => Some(std::time::Duration::from_secs(secs.parse().map_err(|_| format!("--refresh-interval takes whole seconds, not {secs:?}"))?)),
+        None => None,
     };
-    let settings = match store.as_str() {
+    let mut settings = match store.as_str() {
         "redis" => Settings::redis(env_or("REDIS_URL", "redis://127.0.0.1:6379")),
         "filesystem" => Settings::filesystem(env_or("FS_DIR", "/tmp/session-bench/fs")),
         "postgres" => Settings::sqlalchemy(env_or("PG_URL", "postgres://postgres@127.0.0.1:5432/test")),
         other => return Err(format!("--store must be redis, filesystem or postgres, not {other:?}").into()),
     };
+    settings.session_refresh_interval = refresh_interval;
     let layer = settings.into_layer().await?;
     let app = Router::new()
         .route("/incr", get(incr))
         .route("/read", get(read))
         .route("/none", get(none))
         .layer(layer);
-    session_bench::serve(&format!("server --store {store}"), app).await;
+    let name = match refresh_interval {
+        Some(i) => format!("server --store {store} --refresh-interval {}", i.as_secs()),
+        None => format!("server --store {store}"),
+    };
+    session_bench::serve(&name, app).await;
     Ok(())
 }

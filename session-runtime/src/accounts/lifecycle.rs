@@ -15,6 +15,8 @@ pub(crate) struct Transition<'a> {
     pub(crate) owner_before: Option<&'a str>,
     /// Keys deleted because the id was rotated (regenerate, renewal), oldest first.
     pub(crate) retired: &'a [String],
+    /// The key of the entry a renewal moved the session from (kept for its grace, still indexed).
+    pub(crate) renewed_from: Option<&'a str>,
     /// Where the session is now.
     pub(crate) now: Now<'a>,
 }
@@ -54,7 +56,7 @@ impl Accounts {
                     store.index_user(&owner, key, expiry).await?;
                 }
                 let handle = || self.handle_key.of(&store.entry_of(key));
-                match (created, t.retired.last()) {
+                match (created, t.renewed_from.or(t.retired.last().map(String::as_str))) {
                     (true, Some(old)) => self.emit(|| SessionEvent::Regenerated {
                         previous: self.handle_key.of(&store.entry_of(old)),
                         handle: handle(),
@@ -63,7 +65,7 @@ impl Accounts {
                     (true, None) => self.emit(|| SessionEvent::Created { handle: handle(), user: after.clone() }),
                     (false, _) => {}
                 }
-                let fresh = created && t.retired.is_empty();
+                let fresh = created && t.retired.is_empty() && t.renewed_from.is_none();
                 if !fresh && t.owner_before != after.as_deref() {
                     let from = t.owner_before.map(str::to_owned);
                     self.emit(|| SessionEvent::UserChanged { handle: handle(), from, to: after.clone() });
