@@ -35,6 +35,9 @@ want() { local s; for s in "${steps[@]}"; do [ "$s" = "$1" ] && return 0; done; 
 
 log() { echo "[bench] $*" >&2; }
 
+# shellcheck source=servers.sh
+. "$HERE/servers.sh"
+
 # Every process this script starts is recorded here and ended on exit, by pid only.
 PIDS=()
 cleanup() {
@@ -68,39 +71,13 @@ setup() {
 # start NAME PORT CMD...: runs a server, waits for its port, records its pid in SERVER_PID.
 start() {
     local name=$1 port=$2; shift 2
-    PORT=$port REDIS_URL="redis://127.0.0.1:$REDIS_PORT" PG_URL=$PG_URL FS_DIR="$WORK/fs-$name" \
-        "$@" >"$WORK/$name.log" 2>&1 &
+    # shellcheck disable=SC2046  # the assignments are words on purpose
+    env PORT="$port" $(server_env "$WORK" "$name") "$@" >"$WORK/$name.log" 2>&1 &
     local pid=$!
     PIDS+=("$pid")
     local _; for _ in $(seq 100); do port_open "$port" && break; sleep 0.1; done
     port_open "$port" || { cat "$WORK/$name.log" >&2; log "$name did not start"; exit 1; }
     eval "PID_${name}=$pid"
-}
-
-# seed NAME PORT: creates $SESSIONS sessions through the server's own /incr and writes a wrk
-# script that sends them round-robin, so /incr and /read always hit an existing session.
-seed() {
-    local name=$1 port=$2 urls=() _
-    for _ in $(seq "$SESSIONS"); do urls+=("http://127.0.0.1:$port/incr"); done
-    curl -s -o /dev/null -D - "${urls[@]}" | tr -d '\r' | sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/\1/p' >"$WORK/$name.cookies"
-    local n; n=$(wc -l <"$WORK/$name.cookies")
-    [ "$n" -eq "$SESSIONS" ] || { log "$name: seeded $n sessions, expected $SESSIONS"; exit 1; }
-    {
-        echo "local cookies = {"
-        sed 's/.*/  "&",/' "$WORK/$name.cookies"
-        echo "}"
-        cat <<'LUA'
--- Requests are formatted once per thread; each call hands out the next session's request.
-local reqs, i = {}, 0
-function init(args)
-  for j, c in ipairs(cookies) do reqs[j] = wrk.format("GET", nil, { ["Cookie"] = c }) end
-end
-function request()
-  i = i % #reqs + 1
-  return reqs[i]
-end
-LUA
-    } >"$WORK/$name.lua"
 }
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
@@ -153,22 +130,6 @@ PY
     tail -1 "$OUT/load.tsv" | awk -F'\t' '{printf "[bench] %-10s %-15s /%-4s c=%-3s %8s req/s  p50 %sms p99 %sms  cpu %sus/req  redis %s/req %s  non2xx=%s\n", $1,$2,$3,$4,$7,$8,$9,$10,$11,$12,$13}' >&2
 }
 
-# The servers of each store, the floor first; `bare` serves only /none.
-servers_of() {
-    case $1 in
-        redis) echo "floor_redis server tower_sessions actix_server actix_session bare" ;;
-        filesystem) echo "floor_fs server bare" ;;
-        postgres) echo "floor_pg server bare" ;;
-    esac
-}
-
-cmd_of() {
-    case $2 in
-        server) echo "$BIN/server --store $1" ;;
-        *) echo "$BIN/$2" ;;
-    esac
-}
-
 load() {
     : >"$OUT/load.tsv"
     local store server port round route conns
@@ -180,25 +141,17 @@ load() {
         declare -A PORT_OF=() LUA_OF=()
         for server in $(servers_of "$store"); do
             # shellcheck disable=SC2046  # the command is words on purpose
-            start "$server" "$port" $(cmd_of "$store" "$server")
+            start "$server" "$port" $(server_cmd "$BIN" "$store" "$server")
             PORT_OF[$server]=$port
-            if [ "$server" = bare ]; then
-                # bare sets no cookie; send the server's cookies anyway, as a browser would.
-                LUA_OF[$server]=$WORK/server.lua
-            else
-                seed "$server" "$port"
-                LUA_OF[$server]=$WORK/$server.lua
-            fi
+            session_lua "$port" "$server" "$SESSIONS" "$WORK"
+            LUA_OF[$server]=$WORK/$server.lua
             port=$((port + 1))
         done
         for round in $(seq "$ROUNDS"); do
             for route in incr read none; do
                 for conns in $CONNS; do
                     for server in $(servers_of "$store"); do
-                        # The floors' /none is bare axum again; bare only has /none.
-                        case "$server/$route" in
-                            bare/incr | bare/read | floor_*/none) continue ;;
-                        esac
+                        serves "$server" "$route" || continue
                         local pidvar="PID_$server"
                         measure "$store" "$server" "$route" "$conns" "${PORT_OF[$server]}" "${!pidvar}" \
                             "${LUA_OF[$server]}" "$round"
