@@ -6,7 +6,7 @@
 #
 #   usage: bench/counts.sh OUT_TSV
 #   env:   BIN (binaries built with --features count-alloc), STORES, COUNT_SECONDS=5,
-#          COUNT_CONNS=8, and servers.sh's (REDIS_PORT, PG_URL, ...)
+#          COUNT_CONNS=8, ONLY (server names, default all), and servers.sh's (REDIS_PORT, PG_URL, ...)
 # Called by run.sh (step `counts`); needs perf (apt-get install -y linux-perf) with access to
 # the syscalls tracepoints (root).
 #
@@ -107,6 +107,7 @@ PY
 for store in $STORES; do
     for route in incr read none; do
         for name in $(servers_of "$store"); do
+            case " ${ONLY:-$name} " in *" $name "*) ;; *) continue ;; esac
             serves "$name" "$route" && one "$store" "$name" "$route"
         done
     done

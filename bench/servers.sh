@@ -46,7 +46,7 @@ serves() {
 session_lua() {
     local port=$1 name=$2 count=$3 dir=$4 urls=() _
     if [ "$name" = bare ]; then
-        yes "session=uE8VW5JpjcNUdBJq6_3IGjSR5921D4avEevMeqhgYP0" | head -n "$count" >"$dir/$name.cookies"
+        for _ in $(seq "$count"); do echo "session=uE8VW5JpjcNUdBJq6_3IGjSR5921D4avEevMeqhgYP0"; done >"$dir/$name.cookies"
     else
         for _ in $(seq "$count"); do urls+=("http://127.0.0.1:$port/incr"); done
         curl -s -o /dev/null -D - "${urls[@]}" | tr -d '\r' |

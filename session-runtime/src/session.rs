@@ -103,8 +103,10 @@ struct State {
     data: SessionMap,
     modified: bool,
     /// This request's changes in order, replayed onto the stored session when
-    /// `session_merge_on_save` is on.
+    /// `session_merge_on_save` is on; empty otherwise.
     ops: Vec<Op>,
+    /// `session_merge_on_save`: whether `ops` is kept.
+    merging: bool,
     /// The store already moved the TTL while loading.
     refreshed: bool,
     /// Entries to delete when the response goes out (after `regenerate` or `destroy`).
@@ -121,9 +123,13 @@ enum Op {
 }
 
 impl State {
-    fn record(&mut self, op: Op) {
+    /// Marks the session modified, and logs the change only when a merge will replay it: the
+    /// log and its key are two allocations per write, for nothing when merging is off.
+    fn record(&mut self, op: impl FnOnce() -> Op) {
         self.modified = true;
-        self.ops.push(op);
+        if self.merging {
+            self.ops.push(op());
+        }
     }
 
     /// This request's changes applied to `base`, the session as another request left it.
@@ -158,7 +164,8 @@ pub(crate) struct Finished {
 
 impl Session {
     pub(crate) fn new(shared: Arc<Shared>, cookie_id: Option<SessionId>) -> Self {
-        Session { inner: Arc::new(Inner { shared, cookie_id, state: Mutex::new(State::default()) }) }
+        let state = State { merging: shared.settings.session_merge_on_save, ..State::default() };
+        Session { inner: Arc::new(Inner { shared, cookie_id, state: Mutex::new(state) }) }
     }
 
     /// The value under `key` as a `T`; `None` when the key is absent.
@@ -186,7 +193,7 @@ impl Session {
             .insert_as(key, value)
             .map_err(|source| SessionError::Encode { key: key.into(), source })?;
         if changed {
-            st.record(Op::Set(key.into()));
+            st.record(|| Op::Set(key.into()));
         }
         Ok(())
     }
@@ -196,7 +203,7 @@ impl Session {
         let mut st = self.writable_state().await?;
         if st.data.get(key) != Some(&value) {
             st.data.insert(key, value);
-            st.record(Op::Set(key.into()));
+            st.record(|| Op::Set(key.into()));
         }
         Ok(())
     }
@@ -215,7 +222,7 @@ impl Session {
         let mut st = self.writable_state().await?;
         let old = st.data.remove(key);
         if old.is_some() {
-            st.record(Op::Remove(key.into()));
+            st.record(|| Op::Remove(key.into()));
         }
         Ok(old)
     }
@@ -225,7 +232,7 @@ impl Session {
     pub async fn clear(&self) -> Result<(), SessionError> {
         let mut st = self.writable_state().await?;
         st.data.clear();
-        st.record(Op::Clear);
+        st.record(|| Op::Clear);
         Ok(())
     }
 
@@ -250,7 +257,7 @@ impl Session {
     pub async fn destroy(&self) -> Result<(), SessionError> {
         let mut st = self.writable_state().await?;
         st.data.clear_all();
-        st.record(Op::ClearAll);
+        st.record(|| Op::ClearAll);
         Ok(())
     }
 
@@ -307,7 +314,6 @@ impl Session {
         let shared = &self.inner.shared;
         let now = SystemTime::now();
         let deadline = Deadline::for_request(&shared.settings, now);
-        st.data = shared.fresh_data();
         if let Some(id) = &self.inner.cookie_id {
             let key = shared.key(id);
             let refresh = shared.settings.session_refresh_each_request.then(|| deadline.store());
@@ -316,6 +322,8 @@ impl Session {
                     st.data = found.data;
                     st.id = Some(id.clone());
                     st.refreshed = found.refreshed;
+                    st.deadline = Some(deadline);
+                    return Ok(());
                 }
                 Ok(Some(_)) => {
                     tracing::debug!(session = %id, "session expired; starting a new one");
@@ -328,6 +336,8 @@ impl Session {
                 Err(e) => return Err(e),
             }
         }
+        // Built only when no stored session was found: it is two allocations.
+        st.data = shared.fresh_data();
         st.deadline = Some(deadline);
         Ok(())
     }
