@@ -6,7 +6,7 @@
 #
 #   usage: bench/counts.sh OUT_TSV
 #   env:   BIN (binaries built with --features count-alloc), STORES, COUNT_SECONDS=5,
-#          COUNT_CONNS=8, ONLY (server names, default all), and servers.sh's (REDIS_PORT, PG_URL, ...)
+#          COUNT_CONNS=8, LABEL (a tag for the rows, e.g. the scale), ONLY (server names, default all), and servers.sh's (REDIS_PORT, PG_URL, ...)
 # Called by run.sh (step `counts`); needs perf (apt-get install -y linux-perf) with access to
 # the syscalls tracepoints (root).
 #
@@ -20,6 +20,7 @@ BIN=${BIN:?set BIN to the count-alloc release binaries}
 HERE=$(cd "$(dirname "$0")" && pwd)
 SECONDS_RUN=${COUNT_SECONDS:-5}
 CONNS=${COUNT_CONNS:-8}
+LABEL=${LABEL:-}
 PORT=${COUNT_PORT:-3180}
 STORES=${STORES:-"redis filesystem postgres"}
 WORK=$(mktemp -d /tmp/session-bench-counts.XXXXXX)
@@ -71,17 +72,17 @@ one() {
     port_open "$PORT" || { cat "$WORK/$name.log" >&2; echo "$name did not start" >&2; exit 1; }
     session_lua "$PORT" "$name" 16 "$WORK"
     wrk -t1 -c"$CONNS" -d2s -s "$WORK/$name.lua" "http://127.0.0.1:$PORT/$route" >/dev/null
-    local a0 a1 c0 c1
-    a0=$(allocs "$PID"); c0=$(ctxt "$PID")
+    local a0 a1 c0 c1 t0 t1
+    a0=$(allocs "$PID"); c0=$(ctxt "$PID"); t0=$(awk '{print $14 + $15}' "/proc/$PID/stat")
     perf stat -x, -o "$WORK/perf.csv" "${EVENTS[@]}" -p "$PID" -- \
         wrk -t1 -c"$CONNS" -d"${SECONDS_RUN}s" -s "$WORK/$name.lua" "http://127.0.0.1:$PORT/$route" >"$WORK/wrk.txt"
-    a1=$(allocs "$PID"); c1=$(ctxt "$PID")
+    a1=$(allocs "$PID"); c1=$(ctxt "$PID"); t1=$(awk '{print $14 + $15}' "/proc/$PID/stat")
     kill "$PID" 2>/dev/null || true
     wait "$PID" 2>/dev/null || true
     PID=
-    python3 - "$WORK/wrk.txt" "$WORK/perf.csv" "$store" "$name" "$route" "$a0" "$a1" "$c0" "$c1" >>"$OUT_TSV" <<'PY'
+    python3 - "$WORK/wrk.txt" "$WORK/perf.csv" "$store" "$name" "$route" "$a0" "$a1" "$c0" "$c1" "$((t1 - t0))" "$(getconf CLK_TCK)" "$LABEL" >>"$OUT_TSV" <<'PY'
 import re, sys
-wrk, perf, store, name, route, a0, a1, c0, c1 = sys.argv[1:]
+wrk, perf, store, name, route, a0, a1, c0, c1, ticks, hz, label = sys.argv[1:]
 text = open(wrk).read()
 reqs = int(re.search(r"(\d+) requests in", text).group(1))
 bad = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
@@ -98,12 +99,13 @@ mix = " ".join(f"{k}={v:.2f}" for k, v in sorted(calls.items(), key=lambda kv: -
 print("\t".join([store, name, route, str(reqs),
                  f"{per(counts.get('raw_syscalls:sys_enter', 0)):.2f}", f"{per(counts.get('context-switches', 0)):.3f}",
                  f"{per(v1 - v0):.3f}", f"{per(i1 - i0):.3f}", f"{per(counts.get('cpu-migrations', 0)):.3f}",
-                 f"{per(n1 - n0):.1f}", f"{per(b1 - b0):.0f}", mix or "-", str(int(bad.group(1)) if bad else 0)]))
+                 f"{per(n1 - n0):.1f}", f"{per(b1 - b0):.0f}", mix or "-", str(int(bad.group(1)) if bad else 0),
+                 f"{int(ticks) / int(hz) * 1e6 / max(reqs, 1):.1f}", label or "-"]))
 PY
-    tail -1 "$OUT_TSV" | awk -F'\t' '{printf "[counts] %-10s %-15s /%-4s %7s req  syscalls %6s  cs %6s (vol %s invol %s)  allocs %6s (%s B)  %s\n", $1,$2,$3,$4,$5,$6,$7,$8,$10,$11,$12}' >&2
+    tail -1 "$OUT_TSV" | awk -F'\t' '{printf "[counts] %-10s %-15s /%-4s %7s req  syscalls %6s  cs %6s (vol %s invol %s)  allocs %6s (%s B)  cpu %sus  %s  %s\n", $1,$2,$3,$4,$5,$6,$7,$8,$10,$11,$14,$15,$12}' >&2
 }
 
-: >"$OUT_TSV"
+[ -n "${APPEND:-}" ] || : >"$OUT_TSV"
 for store in $STORES; do
     for route in incr read none; do
         for name in $(servers_of "$store"); do
