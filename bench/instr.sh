@@ -76,6 +76,8 @@ one() {
 for route in incr read; do
     one floor_redis "$route" "$BIN/floor_redis"
     one server "$route" "$BIN/server" --store redis
+    # Refresh throttling (issue 16): an unmodified /read is a GET+PTTL instead of a GETEX.
+    one server_refresh60 "$route" "$BIN/server" --store redis --refresh-interval 60
     one tower_sessions "$route" "$BIN/tower_sessions"
     one actix_server "$route" "$BIN/actix_server"
     one actix_session "$route" "$BIN/actix_session"

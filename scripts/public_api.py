@@ -378,7 +378,8 @@ def main():
     doc = json.load(open(sys.argv[1]))
     if doc["format_version"] not in FORMAT_VERSIONS:
         sys.exit(f"public_api.py: rustdoc JSON format {doc['format_version']} is not one this script was written for")
-    print("# session-runtime's public API with every feature on (rustdoc JSON, rustc 1.95).")
+    crate = sys.argv[2] if len(sys.argv) > 2 else "session-runtime"
+    print(f"# {crate}'s public API with every feature on (rustdoc JSON, rustc 1.95).")
     print("# Checked by scripts/test; after a deliberate change: scripts/public-api --bless")
     for line in Api(doc).run():
         print(line)

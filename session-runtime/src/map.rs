@@ -7,9 +7,15 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::codec::{self, DecodeError, EncodeError};
+use crate::meta::META_KEY;
 
 /// The key Flask keeps the permanent flag under.
 pub const PERMANENT_KEY: &str = "_permanent";
+
+/// The keys the lifecycle keeps for itself, which alone do not make a session worth storing.
+fn is_reserved(key: &str) -> bool {
+    key == PERMANENT_KEY || key == META_KEY
+}
 
 /// Up to this many keys a map is searched in order: for the handful of keys a session holds,
 /// a scan costs less than hashing (a hashed map throughout added about 2,200 instructions to
@@ -87,9 +93,10 @@ impl SessionMap {
         Some(value)
     }
 
-    /// Removes every key but `_permanent`, as Flask's `session.clear()` does.
+    /// Removes every key but `_permanent` (as Flask's `session.clear()` does) and the lifecycle's
+    /// `_session_meta` (so clearing does not restart the absolute timeout).
     pub fn clear(&mut self) {
-        self.entries.retain(|(k, _)| k == PERMANENT_KEY);
+        self.entries.retain(|(k, _)| is_reserved(k));
         self.index = None;
     }
 
@@ -99,10 +106,10 @@ impl SessionMap {
         self.index = None;
     }
 
-    /// True when the map holds nothing but (at most) `_permanent`: Flask never stores such a
-    /// session.
+    /// True when the map holds nothing but (at most) `_permanent` and `_session_meta`: Flask
+    /// never stores such a session.
     pub fn is_empty_session(&self) -> bool {
-        self.entries.iter().all(|(k, _)| k == PERMANENT_KEY)
+        self.entries.iter().all(|(k, _)| is_reserved(k))
     }
 
     /// Number of keys, `_permanent` included.

@@ -2,19 +2,19 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 use http::{HeaderValue, StatusCode};
-use rand::Rng as _;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tokio::sync::{Mutex, MutexGuard};
 
 use crate::cookie;
 use crate::error::SessionError;
-use crate::expiry::{is_expired, Deadline, Expiry};
+use crate::expiry::{self, is_expired, Deadline, Expiry};
 use crate::id::SessionId;
 use crate::map::{SessionMap, PERMANENT_KEY};
+use crate::meta::{self, META_KEY};
 use crate::settings::Settings;
 use crate::signer::Signer;
 use crate::store::{DynStore, StoreError, Touched};
@@ -23,16 +23,6 @@ use crate::Value;
 /// How many fresh ids `create` may draw before a collision is reported as an error. With 128 or
 /// more random bits, a second draw never happens in practice.
 const CREATE_ATTEMPTS: usize = 3;
-
-/// How many read-merge-write rounds `session_merge_on_save` tries before giving up with
-/// [`StoreError::Conflict`]. A round fails only when another save of the session landed inside
-/// it, and each such save fails at most one round, so a burst of up to this many requests
-/// saving one session at once always gets through; only a steadier stream of saves exhausts it.
-const MERGE_ATTEMPTS: u32 = 8;
-
-/// The longest pause between two merge rounds (the pauses spread the retries of requests that
-/// collided, so that fewer rounds are wasted; correctness never depends on them).
-const MERGE_PAUSE_CAP: Duration = Duration::from_millis(20);
 
 /// What every session of one layer shares.
 pub(crate) struct Shared {
@@ -94,13 +84,20 @@ struct Inner {
 }
 
 #[derive(Default)]
-struct State {
-    /// This request's expiry, decided when the session is first read; `None` until it is
-    /// loaded (so a handler that never reads it costs nothing).
-    deadline: Option<Deadline>,
+pub(crate) struct State {
+    /// When the session was first read, the moment this request's [`Deadline`] counts from;
+    /// `None` until it is loaded (so a handler that never reads it costs nothing).
+    loaded_at: Option<SystemTime>,
+    /// When the loaded entry expires, as its store reported it (or, for a store that cannot,
+    /// as the lifecycle recorded it with throttling on).
+    stored_expiry: Option<SystemTime>,
+    /// The store did not report the entry's expiry.
+    expiry_unreported: bool,
+    /// The id renewal took away, kept working for a grace (see `session_renew_interval`).
+    retiring: Option<SessionId>,
     /// The id whose store entry holds this session; `None` until a new session is first saved.
     id: Option<SessionId>,
-    data: SessionMap,
+    pub(crate) data: SessionMap,
     modified: bool,
     /// This request's changes in order, replayed onto the stored session when
     /// `session_merge_on_save` is on; empty otherwise.
@@ -133,7 +130,7 @@ impl State {
     }
 
     /// This request's changes applied to `base`, the session as another request left it.
-    fn replay_onto(&self, mut base: SessionMap) -> SessionMap {
+    pub(crate) fn replay_onto(&self, mut base: SessionMap) -> SessionMap {
         for op in &self.ops {
             match op {
                 Op::Set(key) => match self.data.get(key) {
@@ -227,13 +224,40 @@ impl Session {
         Ok(old)
     }
 
-    /// Removes every key but `_permanent`, as Flask's `session.clear()`. An emptied session is
+    /// Removes every key but `_permanent`, as Flask's `session.clear()`, and the lifecycle's
+    /// `_session_meta` (so clearing does not restart the absolute timeout). An emptied session is
     /// deleted from the store and its cookie expired.
     pub async fn clear(&self) -> Result<(), SessionError> {
         let mut st = self.writable_state().await?;
         st.data.clear();
         st.record(|| Op::Clear);
         Ok(())
+    }
+
+    /// Gives the session its own idle lifetime (e.g. a longer one on "remember me"), in place of
+    /// `permanent_session_lifetime`, from this request on; the absolute timeout still caps it.
+    /// Stored with the session (in `_session_meta`), in whole seconds, at least one.
+    pub async fn set_lifetime(&self, lifetime: Duration) -> Result<(), SessionError> {
+        let mut st = self.writable_state().await?;
+        if meta::lifetime(&st.data) != Some(Duration::from_secs(lifetime.as_secs().max(1))) {
+            meta::set_lifetime(&mut st.data, lifetime);
+            st.record(|| Op::Set(META_KEY.into()));
+        }
+        Ok(())
+    }
+
+    /// When the stored session expires once this request is answered, if nothing else changes
+    /// it: the idle lifetime from now (the session's own or `permanent_session_lifetime`),
+    /// capped by the absolute timeout; with `session_refresh_interval`, an unmodified session
+    /// whose refresh is not due keeps its stored expiry.
+    pub async fn expires_at(&self) -> Result<SystemTime, SessionError> {
+        let st = self.state().await?;
+        let settings = &self.inner.shared.settings;
+        let deadline = st.deadline(settings);
+        match st.stored_expiry {
+            Some(stored) if !st.modified && st.id.is_some() && !deadline.needs_refresh(settings, Some(stored)) => Ok(stored),
+            _ => Ok(deadline.store().at()),
+        }
     }
 
     /// Gives the session a new id and deletes the old entry; call it on login, against fixation.
@@ -245,9 +269,9 @@ impl Session {
     /// data as well, use [`destroy`](Self::destroy) (logout) or [`clear`](Self::clear).
     pub async fn regenerate(&self) -> Result<(), SessionError> {
         let mut st = self.writable_state().await?;
-        if let Some(old) = st.id.take() {
-            st.stale.push(old);
-        }
+        // Against fixation an id renewed away this request loses its grace as well.
+        let old = st.id.take().into_iter().chain(st.retiring.take());
+        st.stale.extend(old.collect::<Vec<_>>());
         st.modified = true;
         Ok(())
     }
@@ -300,30 +324,40 @@ impl Session {
 
     async fn state(&self) -> Result<MutexGuard<'_, State>, SessionError> {
         let mut st = self.inner.state.lock().await;
-        if st.deadline.is_none() {
+        if st.loaded_at.is_none() {
             self.load(&mut st).await?;
         }
         Ok(st)
     }
 
-    /// Opens the session: the cookie's entry if the store has it and it has not expired;
-    /// otherwise a fresh session that will get a NEW id (a client's id is never adopted).
-    /// Decides the request's [`Deadline`]. Whatever a store returns, an entry past its
-    /// `expires_at` is decided here to be gone, once for every store.
+    /// Opens the session: the cookie's entry if the store has it and it has not expired (nor
+    /// outlived its absolute timeout); otherwise a fresh session that will get a NEW id (a
+    /// client's id is never adopted). Whatever a store returns, an entry past its `expires_at`
+    /// is decided here to be gone, once for every store. Then the timeouts that act on a loaded
+    /// session: its creation time is recorded, and its id renewed when due.
     async fn load(&self, st: &mut State) -> Result<(), StoreError> {
         let shared = &self.inner.shared;
+        let settings = &shared.settings;
         let now = SystemTime::now();
-        let deadline = Deadline::for_request(&shared.settings, now);
+        st.data = shared.fresh_data();
+        // The load refreshes in the same round trip with the default deadline; not with
+        // throttling (a read must stay a pure read) nor with the absolute timeout (the deadline
+        // depends on the stored session).
+        let default_deadline = Deadline::for_request(settings, &st.data, now);
+        let refresh = (settings.session_refresh_each_request
+            && settings.session_refresh_interval.is_none()
+            && settings.session_absolute_lifetime.is_none())
+        .then(|| default_deadline.store());
         if let Some(id) = &self.inner.cookie_id {
             let key = shared.key(id);
-            let refresh = shared.settings.session_refresh_each_request.then(|| deadline.store());
             match shared.store.load(&key, refresh).await {
-                Ok(Some(found)) if !is_expired(found.expires_at, now) => {
-                    st.data = found.data;
+                Ok(Some(found)) if !is_expired(found.expires_at, now) && !expiry::is_over(settings, &found.data, now) => {
                     st.id = Some(id.clone());
-                    st.refreshed = found.refreshed;
-                    st.deadline = Some(deadline);
-                    return Ok(());
+                    st.expiry_unreported = found.expires_at.is_none();
+                    st.stored_expiry = found.expires_at.or_else(|| expiry::recorded_expiry(settings, &found.data));
+                    st.data = found.data;
+                    // A session with its own lifetime was refreshed to the wrong moment: again.
+                    st.refreshed = found.refreshed && Deadline::for_request(settings, &st.data, now) == default_deadline;
                 }
                 Ok(Some(_)) => {
                     tracing::debug!(session = %id, "session expired; starting a new one");
@@ -336,16 +370,23 @@ impl Session {
                 Err(e) => return Err(e),
             }
         }
-        // Built only when no stored session was found: it is two allocations.
-        st.data = shared.fresh_data();
-        st.deadline = Some(deadline);
+        st.loaded_at = Some(now);
+        if st.id.is_some() && expiry::records_creation(settings) && meta::stamp_created(&mut st.data, now) {
+            // Written by Flask, or before the timeouts were on: its clock starts now.
+            st.record(|| Op::Set(META_KEY.into()));
+        }
+        if st.id.is_some() && expiry::renewal_due(settings, &st.data, now) {
+            st.retiring = st.id.take();
+            meta::set_renewed(&mut st.data, now);
+            st.record(|| Op::Set(META_KEY.into()));
+        }
         Ok(())
     }
 
     /// Saves the session as Flask-Session 0.8 does, after the handler answered with `status`.
     pub(crate) async fn finish(&self, status: StatusCode) -> Result<Finished, StoreError> {
         let mut st = self.inner.state.lock().await;
-        let Some(deadline) = st.deadline else {
+        let Some(now) = st.loaded_at else {
             return Ok(Finished::default());
         };
         let mut out = Finished { vary_cookie: true, set_cookie: None };
@@ -354,6 +395,10 @@ impl Session {
         }
         let shared = &*self.inner.shared;
         let settings = &shared.settings;
+        if st.data.is_empty_session() {
+            let renewed_away = st.retiring.take();
+            st.stale.extend(renewed_away);
+        }
         for old in std::mem::take(&mut st.stale) {
             shared.store.delete(&shared.key(&old)).await?;
         }
@@ -366,27 +411,46 @@ impl Session {
             }
             return Ok(out);
         }
+        if st.id.is_none() && expiry::records_creation(settings) {
+            meta::stamp_created(&mut st.data, now);
+        }
+        if st.modified && st.expiry_unreported && settings.session_refresh_interval.is_some() {
+            // This write moves the expiry too: recorded for a store that cannot tell it.
+            meta::set_refreshed(&mut st.data, now);
+        }
+        let deadline = st.deadline(settings);
         let expiry = deadline.store();
         let permanent = st.data.is_permanent();
+        // An old id in its renewal grace is never refreshed nor sent back: the browser keeps the
+        // new id another response gave it.
+        let retired = meta::retired_at(&st.data).is_some();
         let st = &mut *st;
         // A loaded session is only ever rewritten in place: when its entry is gone, destroyed
         // by a concurrent request (a logout) or expired, it stays gone and no cookie goes out.
         let still_there = match (&st.id, st.modified) {
             (Some(id), true) if settings.session_merge_on_save && !st.ops.is_empty() => {
-                merge_save(shared, &shared.key(id), st, expiry).await?
+                crate::merge::merge_save(shared, &shared.key(id), st, expiry).await?
             }
             (Some(id), true) => shared.store.save(&shared.key(id), &st.data, expiry).await?,
             (None, _) => {
                 st.id = Some(create(shared, &st.data, expiry).await?);
                 true
             }
-            (Some(id), false) if settings.session_refresh_each_request => {
+            (Some(id), false)
+                if settings.session_refresh_each_request && !retired && deadline.needs_refresh(settings, st.stored_expiry) =>
+            {
                 st.refreshed || {
                     let key = shared.key(id);
-                    match shared.store.touch(&key, expiry).await? {
-                        Touched::Refreshed => true,
-                        Touched::Missing => false,
-                        Touched::Unsupported => shared.store.save(&key, &st.data, expiry).await?,
+                    if settings.session_refresh_interval.is_some() && st.expiry_unreported {
+                        // Throttled on a store that cannot tell the expiry: record it in the session.
+                        meta::set_refreshed(&mut st.data, now);
+                        shared.store.save(&key, &st.data, expiry).await?
+                    } else {
+                        match shared.store.touch(&key, expiry).await? {
+                            Touched::Refreshed => true,
+                            Touched::Missing => false,
+                            Touched::Unsupported => shared.store.save(&key, &st.data, expiry).await?,
+                        }
                     }
                 }
             }
@@ -397,7 +461,10 @@ impl Session {
             st.id = None;
             return Ok(out);
         }
-        if st.modified || permanent {
+        if let Some(old) = st.retiring.take() {
+            retire(shared, &old, &st.data, now).await?;
+        }
+        if (st.modified || permanent) && !retired {
             let id = st.id.as_ref().expect("an id was assigned above");
             out.set_cookie = Some(shared.cookie.session(shared.signer.as_ref(), id, deadline.cookie(permanent)));
         }
@@ -407,48 +474,24 @@ impl Session {
     }
 }
 
-/// `session_merge_on_save`: replays this request's changes onto the stored session and writes
-/// the result only if nobody saved in between (compare-and-set), reading again on a conflict.
-/// `Ok(false)` when the session is gone or expired: a concurrent logout stands.
-///
-/// A read that gave [`Revision::unsupported`](crate::store::Revision::unsupported) (a store
-/// without compare-and-set, such as a third-party store keeping the trait's defaults) is written
-/// back with a plain [`save`](crate::SessionStore::save), decided here for every store: a save
-/// landing between the read and the write is lost there.
-async fn merge_save(shared: &Shared, key: &str, st: &mut State, expiry: &Expiry) -> Result<bool, StoreError> {
-    for attempt in 1..=MERGE_ATTEMPTS {
-        let started = Instant::now();
-        let (current, revision) = match shared.store.load_for_update(key).await {
-            Ok(Some((current, revision))) if !is_expired(current.expires_at, SystemTime::now()) => (current, revision),
-            Ok(_) => return Ok(false),
-            // Nothing readable to merge onto: overwrite it, as a save without merging would.
-            Err(StoreError::Decode(_)) => return shared.store.save(key, &st.data, expiry).await,
-            Err(e) => return Err(e),
-        };
-        let merged = st.replay_onto(current.data);
-        let wrote = if revision.is_unsupported() {
-            shared.store.save(key, &merged, expiry).await?
-        } else {
-            shared.store.save_if_unchanged(key, &revision, &merged, expiry).await?
-        };
-        if wrote {
-            st.data = merged;
-            return Ok(true);
-        }
-        tracing::debug!(attempt, "the session changed while merging; merging again");
-        if attempt < MERGE_ATTEMPTS {
-            tokio::time::sleep(merge_pause(started.elapsed(), attempt)).await;
-        }
+impl State {
+    /// This request's deadline, from the session as it is now.
+    fn deadline(&self, settings: &Settings) -> Deadline {
+        Deadline::for_request(settings, &self.data, self.loaded_at.unwrap_or_else(SystemTime::now))
     }
-    Err(StoreError::Conflict { attempts: MERGE_ATTEMPTS })
 }
 
-/// A random pause of up to `2^attempt` times the failed round's duration (at most
-/// [`MERGE_PAUSE_CAP`]), so requests that collided do not collide again in lockstep.
-fn merge_pause(round: Duration, attempt: u32) -> Duration {
-    let ceiling = round.saturating_mul(1 << attempt.min(16)).min(MERGE_PAUSE_CAP);
-    let micros = u64::try_from(ceiling.as_micros()).unwrap_or(u64::MAX);
-    Duration::from_micros(rand::rng().random_range(0..=micros))
+/// After a renewal, the old id keeps the session for its grace, marked retired (never renewed,
+/// refreshed or sent back in a cookie), and stops working after it. Its entry is rewritten only
+/// if still there: a concurrent logout stands.
+async fn retire(shared: &Shared, old: &SessionId, data: &SessionMap, now: SystemTime) -> Result<(), StoreError> {
+    let interval = shared.settings.session_renew_interval.unwrap_or(expiry::RENEW_GRACE);
+    let until = now + expiry::renew_grace(interval);
+    let mut kept = data.clone();
+    meta::set_retired(&mut kept, until);
+    let expiry = Deadline::for_request(&shared.settings, &kept, now);
+    shared.store.save(&shared.key(old), &kept, expiry.store()).await?;
+    Ok(())
 }
 
 /// Stores a new session under a fresh id, drawing again on the (astronomically rare) collision.
@@ -466,23 +509,5 @@ async fn create(shared: &Shared, data: &SessionMap, expiry: &Expiry) -> Result<S
 impl fmt::Debug for Session {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Session").field("cookie_id", &self.inner.cookie_id).finish_non_exhaustive()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn merge_pauses_stay_under_their_ceiling() {
-        for attempt in 1..MERGE_ATTEMPTS {
-            let ceiling = Duration::from_millis(1 << attempt).min(MERGE_PAUSE_CAP);
-            for _ in 0..100 {
-                assert!(merge_pause(Duration::from_millis(1), attempt) <= ceiling);
-            }
-        }
-        assert!(merge_pause(Duration::from_secs(3600), 1) <= MERGE_PAUSE_CAP);
-        assert!(merge_pause(Duration::MAX, u32::MAX) <= MERGE_PAUSE_CAP);
-        assert_eq!(merge_pause(Duration::ZERO, 3), Duration::ZERO);
     }
 }

@@ -92,6 +92,16 @@ pub(crate) fn lifetime(v: &Value<'_>) -> Check {
     }
 }
 
+/// As [`lifetime`], for a timeout that may be off.
+pub(crate) fn opt_lifetime(v: &Value<'_>) -> Check {
+    match v {
+        Value::OptDuration(Some(d)) if *d < Duration::from_secs(1) => {
+            Err("a timeout under one second would end every session at once; give at least 1 second, e.g. \"12h\", or none to turn it off".into())
+        }
+        _ => Ok(()),
+    }
+}
+
 pub(crate) fn id_length(v: &Value<'_>) -> Check {
     let Value::Usize(n) = v else { return Ok(()) };
     let (lo, hi) = (*ID_LENGTH_RANGE.start() as u64, *ID_LENGTH_RANGE.end() as u64);
@@ -148,7 +158,8 @@ pub(crate) fn fallback_keys(v: &Value<'_>) -> Check {
 
 type Between = fn(&dyn Lookup, &mut Vec<Refusal>);
 
-const BETWEEN_SETTINGS: &[Between] = &[samesite_none_is_secure, cookie_prefixes, signer_has_key];
+const BETWEEN_SETTINGS: &[Between] =
+    &[samesite_none_is_secure, cookie_prefixes, signer_has_key, absolute_covers_idle, renewal_within_absolute, refresh_within_idle];
 
 /// Browsers drop `SameSite=None` cookies that are not `Secure`.
 fn samesite_none_is_secure(s: &dyn Lookup, out: &mut Vec<Refusal>) {
@@ -192,4 +203,59 @@ fn signer_has_key(s: &dyn Lookup, out: &mut Vec<Refusal>) {
             message: "`session_use_signer = true` needs a non-empty secret key: set `secret_key` at run time (in `#[session_config]`, a field `secret_key: String` filled e.g. from an environment variable)".into(),
         });
     }
+}
+
+/// How a timeout must compare with the one it is judged against.
+#[derive(Clone, Copy)]
+enum Order {
+    AtLeast,
+    Under,
+}
+
+/// The timeouts nest: renewal < absolute, refresh < idle <= absolute. Each rule blames the
+/// timeout that is ours (the idle lifetime is Flask's and has a default).
+fn timeout_order(
+    s: &dyn Lookup,
+    out: &mut Vec<Refusal>,
+    setting: &'static str,
+    bound: &'static str,
+    order: Order,
+    message: fn(&str, &str) -> String,
+) {
+    let Some(Some(value)) = s.opt_duration(setting) else { return };
+    let limit = match s.value(bound) {
+        Some(Value::Duration(d)) | Some(Value::OptDuration(Some(d))) => d,
+        _ => return,
+    };
+    let fine = match order {
+        Order::AtLeast => value >= limit,
+        Order::Under => value < limit,
+    };
+    if fine {
+        return;
+    }
+    let (v, l) = (crate::duration::format_duration(value), crate::duration::format_duration(limit));
+    out.push(Refusal { setting, involves: &[], message: message(&v, &l) });
+}
+
+/// An absolute timeout shorter than the idle one would cut every active session early and make
+/// the idle timeout meaningless.
+fn absolute_covers_idle(s: &dyn Lookup, out: &mut Vec<Refusal>) {
+    timeout_order(s, out, "session_absolute_lifetime", "permanent_session_lifetime", Order::AtLeast, |v, l| {
+        format!("an absolute lifetime of {v} is under the idle lifetime `permanent_session_lifetime` ({l}); give at least {l}, or shorten `permanent_session_lifetime`")
+    });
+}
+
+/// A session never lives to a renewal at or past its absolute timeout.
+fn renewal_within_absolute(s: &dyn Lookup, out: &mut Vec<Refusal>) {
+    timeout_order(s, out, "session_renew_interval", "session_absolute_lifetime", Order::Under, |v, l| {
+        format!("a renewal interval of {v} is not under `session_absolute_lifetime` ({l}), so no session would ever be renewed; give less than {l}")
+    });
+}
+
+/// A refresh interval at or past the idle lifetime would let an active session expire.
+fn refresh_within_idle(s: &dyn Lookup, out: &mut Vec<Refusal>) {
+    timeout_order(s, out, "session_refresh_interval", "permanent_session_lifetime", Order::Under, |v, l| {
+        format!("a refresh interval of {v} is not under `permanent_session_lifetime` ({l}), so an active session could expire between refreshes; give less than {l}, e.g. a tenth of it")
+    });
 }

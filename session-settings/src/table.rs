@@ -37,6 +37,14 @@ pub enum Kind {
     SecretKeys,
 }
 
+impl Kind {
+    /// The `session_runtime::__private` trait a `#[session_config]` field of this kind must
+    /// implement: `<Kind>Field` (`BoolField`, `OptDurationField`, ...), one per kind.
+    pub fn field_trait(self) -> String {
+        format!("{self:?}Field")
+    }
+}
+
 /// Which backends a setting means something to.
 #[derive(Debug, Clone, Copy)]
 pub enum Applies {
@@ -136,6 +144,23 @@ macro_rules! for_each_setting {
             session_cookie_samesite: SameSite = None, applies = All, values = "`\"Lax\"`, `\"Strict\"`, `\"None\"` (needs secure), in any case as Werkzeug", check = any;
             /// Storage TTL of every session and cookie lifetime of permanent ones. Default: 31 days.
             permanent_session_lifetime: Duration = Duration::from_secs(31 * 86_400), applies = All, values = "a duration (below), at least 1 s", check = lifetime;
+            /// Absolute timeout: a session dies this long after it was first stored, however active,
+            /// and its id with it (the data is not carried to a new one). The creation time is kept
+            /// in the session under `_session_meta`, which a Flask app sharing the store loads and
+            /// writes back unchanged; a session without it (written by Flask, or before this was
+            /// set) starts its clock when first read. Default: none (off).
+            session_absolute_lifetime: OptDuration = None, applies = All, values = "absolute timeout: the session dies this long after it was created, however active; a duration, at least `permanent_session_lifetime` (our addition)", check = opt_lifetime;
+            /// Renewal timeout: the session id is rotated at this interval, data kept, so a stolen
+            /// cookie stops working. The old id keeps working for a short grace (10 s, at most half
+            /// the interval) so that a page's requests already under way are not logged out.
+            /// Default: none (off).
+            session_renew_interval: OptDuration = None, applies = All, values = "rotate the id at this interval, data kept, the old id valid for a 10 s grace (at most half the interval); under `session_absolute_lifetime` (our addition)", check = opt_lifetime;
+            /// Refresh throttling: an unmodified session's stored expiry (and a permanent session's
+            /// cookie) is moved only once it has fallen more than this far behind, so requests in
+            /// between are pure reads. Default: none, every request moves it, as Flask-Session does
+            /// (a Flask app sharing the store sees exactly its own behaviour); a few minutes is nearly
+            /// free and recommended when reads dominate.
+            session_refresh_interval: OptDuration = None, applies = All, values = "move an unmodified session's expiry at most once per interval, so reads in between write nothing; under `permanent_session_lifetime`; none = every request, as Flask (our addition)", check = opt_lifetime;
             /// Refresh the TTL (and a permanent session's cookie) on every request. Default: true.
             session_refresh_each_request: Bool = true, applies = All, values = "bool", check = any;
             /// New sessions are permanent (`_permanent = true`). Default: true.

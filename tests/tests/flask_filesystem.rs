@@ -88,3 +88,34 @@ print(json.dumps({"data": data, "ttl": expires - int(time.time()), "mode": oct(o
     assert!((2_678_390..=2_678_400).contains(&ttl), "31 days from now, got {ttl}");
     assert_eq!(out["mode"], "0o600");
 }
+
+/// With the absolute timeout on, a session Flask wrote (without `_session_meta`) gets its
+/// creation time when the Rust side first reads it, and the record survives Flask's writes:
+/// Flask-Session loads it, ignores it and writes it back unchanged.
+#[tokio::test]
+async fn the_timeouts_record_passes_through_flask() {
+    let dir = common::temp_dir("flask-fs-meta");
+    let env = vec![("SESSION_TYPE", "filesystem".to_owned()), ("SESSION_FILE_DIR", dir.display().to_string())];
+    let s = Settings::filesystem(dir.clone()).with(|s| {
+        s.session_absolute_lifetime = Some(std::time::Duration::from_secs(40 * 86_400));
+        s.session_renew_interval = Some(std::time::Duration::from_secs(3_600));
+    });
+    let flask = common::flask::start(&env).await;
+    let rust = serve(flask_compat::router().layer(s.into_layer().await.unwrap())).await;
+    let b = browser();
+    let dump = |side: String| {
+        let b = b.clone();
+        async move { b.get(format!("{side}/dump")).send().await.unwrap().json::<serde_json::Value>().await.unwrap() }
+    };
+    b.get(format!("{}/set?k=a&v=1&t=int", flask.base)).send().await.unwrap();
+    assert_eq!(dump(flask.base.clone()).await.get(session_runtime::META_KEY), None, "Flask wrote none");
+    b.get(format!("{rust}/set?k=b&v=2&t=int")).send().await.unwrap();
+    let record = dump(flask.base.clone()).await[session_runtime::META_KEY].clone();
+    let created = record["created"].as_u64().expect("stamped when the Rust side first read it");
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    assert!(now - created <= 5, "{record}");
+    b.get(format!("{}/set?k=c&v=3&t=int", flask.base)).send().await.unwrap();
+    let seen = dump(rust.clone()).await;
+    assert_eq!(seen[session_runtime::META_KEY], record, "Flask wrote the record back unchanged: {seen}");
+    assert_eq!((seen["a"].clone(), seen["b"].clone(), seen["c"].clone()), (serde_json::json!(1), serde_json::json!(2), serde_json::json!(3)));
+}

@@ -1,9 +1,10 @@
 //! session-runtime's layer over any of the benchmarked stores.
 //!
-//! `server --store redis|filesystem|postgres|memcached|mongodb|sqlite|mysql`, on
-//! `127.0.0.1:$PORT`. Settings are the defaults (msgpack, 31-day permanent sessions, refresh on
-//! each request) but for where each store is: `REDIS_URL`, `FS_DIR`, `PG_URL`, `MEMCACHED_URL`,
-//! `MONGODB_URL`, `SQLITE_PATH`, `MYSQL_URL`.
+//! `server --store redis|filesystem|postgres|memcached|mongodb|sqlite|mysql [--refresh-interval SECS]`,
+//! on `127.0.0.1:$PORT`. Settings are the defaults (msgpack, 31-day permanent sessions, refresh
+//! on each request) but for where each store is: `REDIS_URL`, `FS_DIR`, `PG_URL`,
+//! `MEMCACHED_URL`, `MONGODB_URL`, `SQLITE_PATH`, `MYSQL_URL`; `--refresh-interval` turns refresh
+//! throttling on (`session_refresh_interval`), so an unmodified session's read is a pure read.
 
 use axum::routing::get;
 use axum::Router;
@@ -22,11 +23,13 @@ fn env_or(name: &str, default: &str) -> String {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
-    let store = match args.iter().position(|a| a == "--store") {
-        Some(i) => args.get(i + 1).cloned().unwrap_or_default(),
-        None => String::new(),
+    let arg = |name: &str| args.iter().position(|a| a == name).map(|i| args.get(i + 1).cloned().unwrap_or_default());
+    let store = arg("--store").unwrap_or_default();
+    let refresh_interval = match arg("--refresh-interval") {
+        Some(secs) => Some(std::time::Duration::from_secs(secs.parse().map_err(|_| format!("--refresh-interval takes whole seconds, not {secs:?}"))?)),
+        None => None,
     };
-    let settings = match store.as_str() {
+    let mut settings = match store.as_str() {
         #[cfg(feature = "redis")]
         "redis" => Settings::redis(env_or("REDIS_URL", "redis://127.0.0.1:6379")),
         "filesystem" => Settings::filesystem(env_or("FS_DIR", "/tmp/session-bench/fs")),
@@ -45,12 +48,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             return Err(format!("--store {other:?} is not one this binary was built with (see bench/Cargo.toml's features)").into())
         }
     };
+    settings.session_refresh_interval = refresh_interval;
     let layer = settings.into_layer().await?;
     let app = Router::new()
         .route("/incr", get(incr))
         .route("/read", get(read))
         .route("/none", get(none))
         .layer(layer);
-    session_bench::serve(&format!("server --store {store}"), app).await;
+    let name = match refresh_interval {
+        Some(i) => format!("server --store {store} --refresh-interval {}", i.as_secs()),
+        None => format!("server --store {store}"),
+    };
+    session_bench::serve(&name, app).await;
     Ok(())
 }

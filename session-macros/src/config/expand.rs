@@ -125,7 +125,7 @@ fn methods(
 /// the kind's: `<Kind>Field` (session-runtime's `__private` defines one per kind).
 fn field_assignment(field: &Field<'_>, krate: &TokenStream) -> TokenStream {
     let Field { ident, ty, setting } = field;
-    let field_trait = format_ident!("{}Field", format!("{:?}", setting.kind));
+    let field_trait = format_ident!("{}", setting.kind.field_trait());
     let member = syn::Ident::new(setting.name, ident.span());
     let span = syn::spanned::Spanned::span(ty);
     let convert = quote_spanned!(span=> <#ty as #krate::__private::#field_trait>::to_setting);

@@ -1,6 +1,8 @@
 //! Every rule accepts and refuses the same values at compile time (this macro's checks on
 //! literals) and at run time (`Settings::validate`): one table of cases through both.
 
+use std::time::Duration;
+
 use proc_macro2::TokenStream;
 use quote::quote;
 use session_runtime::{SameSite, SecretKey, Settings};
@@ -21,6 +23,10 @@ fn macro_refusal(attr: TokenStream) -> Result<(), String> {
     let cont = ast::Config::from_ast(&cx, attr, &item);
     check::check(&cx, &cont);
     cx.check().map_err(|e| e.into_iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"))
+}
+
+fn secs(n: u64) -> Duration {
+    Duration::from_secs(n)
 }
 
 fn cases() -> Vec<Case> {
@@ -64,6 +70,28 @@ fn cases() -> Vec<Case> {
         case!(None, (permanent_session_lifetime = "1s"), |s| s.permanent_session_lifetime = std::time::Duration::from_secs(1)),
         case!(Some("permanent_session_lifetime"), (permanent_session_lifetime = "500ms"), |s| s.permanent_session_lifetime = std::time::Duration::from_millis(500)),
         case!(Some("permanent_session_lifetime"), (permanent_session_lifetime = 0), |s| s.permanent_session_lifetime = std::time::Duration::ZERO),
+        case!(None, (permanent_session_lifetime = "1h", session_absolute_lifetime = "1h"), |s| {
+            s.permanent_session_lifetime = secs(3600);
+            s.session_absolute_lifetime = Some(secs(3600))
+        }),
+        case!(Some("session_absolute_lifetime"), (session_absolute_lifetime = "30d"), |s| s.session_absolute_lifetime = Some(secs(30 * 86_400))),
+        case!(Some("session_absolute_lifetime"), (session_absolute_lifetime = "0s"), |s| s.session_absolute_lifetime = Some(Duration::ZERO)),
+        case!(None, (session_absolute_lifetime = "90d", session_renew_interval = "1h"), |s| {
+            s.session_absolute_lifetime = Some(secs(90 * 86_400));
+            s.session_renew_interval = Some(secs(3600))
+        }),
+        case!(Some("session_renew_interval"), (session_absolute_lifetime = "31d", session_renew_interval = "31d"), |s| {
+            s.session_absolute_lifetime = Some(secs(31 * 86_400));
+            s.session_renew_interval = Some(secs(31 * 86_400))
+        }),
+        case!(None, (session_renew_interval = "365d"), |s| s.session_renew_interval = Some(secs(365 * 86_400))),
+        case!(Some("session_renew_interval"), (session_renew_interval = "500ms"), |s| s.session_renew_interval = Some(Duration::from_millis(500))),
+        case!(None, (session_refresh_interval = "5m"), |s| s.session_refresh_interval = Some(secs(300))),
+        case!(Some("session_refresh_interval"), (permanent_session_lifetime = "1h", session_refresh_interval = "1h"), |s| {
+            s.permanent_session_lifetime = secs(3600);
+            s.session_refresh_interval = Some(secs(3600))
+        }),
+        case!(Some("session_refresh_interval"), (session_refresh_interval = 0), |s| s.session_refresh_interval = Some(Duration::ZERO)),
         case!(None, (session_id_length = 16), |s| s.session_id_length = 16),
         case!(None, (session_id_length = 64), |s| s.session_id_length = 64),
         case!(Some("session_id_length"), (session_id_length = 15), |s| s.session_id_length = 15),

@@ -14,7 +14,7 @@
 //! see [`RedisStore::with_timeout`]): a dead or stalled server gives [`StoreError::Timeout`] or
 //! [`StoreError::Backend`] in that time, never a hung request.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 mod sentinel;
 
@@ -184,7 +184,8 @@ impl RedisStore {
 
     /// [`run`](Self::run), with the server's error to the command handed back as it is (a
     /// timeout is still [`StoreError::Timeout`]), so a caller can react to one such as NOSCRIPT.
-    async fn try_run<T: FromRedisValue>(&self, cmd: &Cmd) -> Result<RedisResult<T>, StoreError> {
+    async fn try_run<T: FromRedisValue>(&self, cmd: impl Into<Request<'_>>) -> Result<RedisResult<T>, StoreError> {
+        let cmd = cmd.into();
         let r = match &self.conn {
             Conn::Single(m) => tokio::time::timeout(self.timeout, cmd.query_async(&mut m.clone())).await,
             Conn::Cluster(c) => tokio::time::timeout(self.timeout, cmd.query_async(&mut c.clone())).await,
@@ -211,13 +212,53 @@ impl RedisStore {
     /// A read of the session's value. A key of another Redis type (`WRONGTYPE`: another app's
     /// list or hash under the session's name) is as unreadable as corrupt bytes, so the client
     /// gets a fresh session instead of a 500 on every request.
-    async fn read(&self, cmd: &Cmd) -> Result<Option<Vec<u8>>, StoreError> {
+    async fn read<T: FromRedisValue>(&self, cmd: impl Into<Request<'_>>) -> Result<T, StoreError> {
         match self.try_run(cmd).await? {
             Ok(bytes) => Ok(bytes),
             Err(e) if e.code() == Some("WRONGTYPE") => {
                 Err(StoreError::Decode(crate::codec::DecodeError::new("the key holds another Redis type than a string")))
             }
             Err(e) => Err(backend(e)),
+        }
+    }
+}
+
+/// One command or a pipeline, sent the same way.
+#[derive(Clone, Copy)]
+enum Request<'a> {
+    Cmd(&'a Cmd),
+    Pipe(&'a ::redis::Pipeline),
+}
+
+impl<'a> From<&'a Cmd> for Request<'a> {
+    fn from(cmd: &'a Cmd) -> Self {
+        Request::Cmd(cmd)
+    }
+}
+
+impl<'a> From<&'a mut Cmd> for Request<'a> {
+    fn from(cmd: &'a mut Cmd) -> Self {
+        Request::Cmd(cmd)
+    }
+}
+
+impl<'a> From<&'a mut ::redis::Pipeline> for Request<'a> {
+    fn from(pipe: &'a mut ::redis::Pipeline) -> Self {
+        Request::Pipe(pipe)
+    }
+}
+
+impl<'a> From<&'a ::redis::Pipeline> for Request<'a> {
+    fn from(pipe: &'a ::redis::Pipeline) -> Self {
+        Request::Pipe(pipe)
+    }
+}
+
+impl Request<'_> {
+    async fn query_async<T: FromRedisValue>(self, con: &mut impl ::redis::aio::ConnectionLike) -> RedisResult<T> {
+        match self {
+            Request::Cmd(cmd) => cmd.query_async(con).await,
+            Request::Pipe(pipe) => pipe.query_async(con).await,
         }
     }
 }
@@ -270,17 +311,19 @@ fn backend(e: RedisError) -> StoreError {
 
 impl SessionStore for RedisStore {
     async fn load(&self, key: &str, refresh: Option<&Expiry>) -> Result<Option<Loaded>, StoreError> {
-        let bytes = match refresh {
-            Some(e) => self.read(::redis::cmd("GETEX").arg(key).arg("EX").arg(e.ttl_secs())).await?,
-            None => self.read(::redis::cmd("GET").arg(key)).await?,
+        let (bytes, expires_at) = match refresh {
+            Some(e) => (self.read(::redis::cmd("GETEX").arg(key).arg("EX").arg(e.ttl_secs())).await?, Some(e.at())),
+            // A pure read that still reports the expiry (for refresh throttling), in one round trip.
+            None => {
+                let asked = SystemTime::now();
+                let (bytes, ttl_ms): (Option<Vec<u8>>, i64) =
+                    self.read(::redis::pipe().cmd("GET").arg(key).cmd("PTTL").arg(key)).await?;
+                // PTTL: -1 for a key without expiry, -2 for none.
+                (bytes, u64::try_from(ttl_ms).ok().map(|ms| asked + Duration::from_millis(ms)))
+            }
         };
         let Some(bytes) = bytes else { return Ok(None) };
-        Ok(Some(Loaded {
-            data: self.codec.decode_off_thread(bytes).await?,
-            // Redis expires the key itself; after GETEX we know the new moment, else we did not ask.
-            expires_at: refresh.map(Expiry::at),
-            refreshed: refresh.is_some(),
-        }))
+        Ok(Some(Loaded { data: self.codec.decode_off_thread(bytes).await?, expires_at, refreshed: refresh.is_some() }))
     }
 
     /// `SET key value XX EX ttl`: replaces the key only while it exists.
@@ -311,7 +354,7 @@ impl SessionStore for RedisStore {
 
     /// `GET`; the revision is the raw value.
     async fn load_for_update(&self, key: &str) -> Result<Option<(Loaded, Revision)>, StoreError> {
-        let bytes = self.read(::redis::cmd("GET").arg(key)).await?;
+        let bytes: Option<Vec<u8>> = self.read(::redis::cmd("GET").arg(key)).await?;
         let Some(bytes) = bytes else { return Ok(None) };
         let data = self.codec.decode_off_thread(bytes.clone()).await?;
         Ok(Some((Loaded { data, expires_at: None, refreshed: false }, Revision::from_bytes(bytes))))
