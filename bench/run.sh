@@ -3,8 +3,10 @@
 # under the same wrk load, one server loaded at a time; then the criterion micro-benchmarks and
 # the filesystem pruning measurement. Prints one table; every ratio in it comes from this run.
 #
-#   usage: bench/run.sh [load] [instr] [micro] [prune]     (default: all four)
-#   env:   DURATION=10 WARMUP=3 CONNS="32 256" THREADS=2 SESSIONS=256 ROUNDS=1 STORES="redis filesystem postgres"
+#   usage: bench/run.sh [counts] [load] [instr] [memory] [scale] [micro] [prune]   (default: all)
+#   env:   DURATION=10 WARMUP=3 CONNS="32 256" THREADS=2 SESSIONS=256 ROUNDS=1
+#          STORES="redis filesystem postgres memcached mongodb sqlite mysql"
+#          MEMORY_STORES="redis" MEMORY_SESSIONS=1000000 SCALE="1000 1000000"
 #          OUT=bench/results (raw wrk output, the TSV and the rendered table go there)
 #
 # Needs root the first time (apt for wrk; scripts/services.sh for Redis and PostgreSQL).
@@ -18,7 +20,10 @@ CONNS=${CONNS:-"32 256"}
 THREADS=${THREADS:-2}
 SESSIONS=${SESSIONS:-256}
 ROUNDS=${ROUNDS:-1}
-STORES=${STORES:-"redis filesystem postgres"}
+STORES=${STORES:-"redis filesystem postgres memcached mongodb sqlite mysql"}
+MEMORY_STORES=${MEMORY_STORES:-redis}
+MEMORY_SESSIONS=${MEMORY_SESSIONS:-1000000}
+SCALE=${SCALE:-"1000 1000000"}
 OUT=${OUT:-$HERE/results}
 # A private Redis, so `INFO commandstats` counts only the benchmarked server's commands (the
 # shared one on 6379 also serves the test suite and other tools).
@@ -30,10 +35,13 @@ BIN=$TARGET/release
 WORK=$(mktemp -d /tmp/session-bench.XXXXXX)
 
 steps=("$@")
-[ ${#steps[@]} -eq 0 ] && steps=(load instr micro prune)
+[ ${#steps[@]} -eq 0 ] && steps=(counts load instr memory scale micro prune)
 want() { local s; for s in "${steps[@]}"; do [ "$s" = "$1" ] && return 0; done; return 1; }
 
 log() { echo "[bench] $*" >&2; }
+
+# shellcheck source=servers.sh
+. "$HERE/servers.sh"
 
 # Every process this script starts is recorded here and ended on exit, by pid only.
 PIDS=()
@@ -50,8 +58,13 @@ port_open() { timeout 1 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"' _ "$1" 2>/dev/
 
 setup() {
     command -v wrk >/dev/null || { log "installing wrk"; apt-get install -y wrk >/dev/null; }
-    # Redis (its binaries) and PostgreSQL, as the test suite gets them.
-    "$ROOT/scripts/services.sh" redis postgres >/dev/null
+    command -v perf >/dev/null || { log "installing perf"; apt-get install -y linux-perf >/dev/null; }
+    # Redis (its binaries), PostgreSQL and the other stores, as the test suite gets them.
+    local services=(redis postgres) s
+    for s in $STORES; do
+        case $s in memcached) services+=(memcached) ;; mysql) services+=(mariadb) ;; mongodb) services+=(mongo) ;; esac
+    done
+    "$ROOT/scripts/services.sh" "${services[@]}" >/dev/null
     if ! port_open "$REDIS_PORT"; then
         redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
             --daemonize no --logfile "$WORK/redis.log" &
@@ -60,6 +73,24 @@ setup() {
     fi
     redis-cli -p "$REDIS_PORT" ping >/dev/null
     log "building (release, and the criterion benches, so no compiler runs during a measurement)"
+    if want counts; then
+        # The counting allocator's binaries, kept apart: the timed ones never count.
+        (cd "$ROOT" && cargo build --release -q -p session-bench --bins --features count-alloc)
+        mkdir -p "$WORK/alloc-bin"
+        find "$BIN" -maxdepth 1 -type f -executable -exec cp {} "$WORK/alloc-bin/" \;
+    fi
+    if want memory; then
+        # Each store's server and floor built with that store's feature alone: no other backend
+        # in session-runtime or the binary.
+        local store
+        for store in $MEMORY_STORES; do
+            local floor; floor=$(floor_of "$store")
+            (cd "$ROOT" && cargo build --release -q -p session-bench --no-default-features --features "$store" \
+                --bin server ${floor:+--bin "$floor"} --bin bare)
+            mkdir -p "$WORK/mem-$store"
+            cp "$BIN/server" "$BIN/bare" ${floor:+"$BIN/$floor"} "$WORK/mem-$store/"
+        done
+    fi
     (cd "$ROOT" && cargo build --release -q -p session-bench --bins)
     if want micro; then (cd "$ROOT" && cargo bench -q -p session-bench --bench micro --no-run); fi
     mkdir -p "$OUT"
@@ -68,39 +99,13 @@ setup() {
 # start NAME PORT CMD...: runs a server, waits for its port, records its pid in SERVER_PID.
 start() {
     local name=$1 port=$2; shift 2
-    PORT=$port REDIS_URL="redis://127.0.0.1:$REDIS_PORT" PG_URL=$PG_URL FS_DIR="$WORK/fs-$name" \
-        "$@" >"$WORK/$name.log" 2>&1 &
+    # shellcheck disable=SC2046  # the assignments are words on purpose
+    env PORT="$port" $(server_env "$WORK" "$name") "$@" >"$WORK/$name.log" 2>&1 &
     local pid=$!
     PIDS+=("$pid")
     local _; for _ in $(seq 100); do port_open "$port" && break; sleep 0.1; done
     port_open "$port" || { cat "$WORK/$name.log" >&2; log "$name did not start"; exit 1; }
     eval "PID_${name}=$pid"
-}
-
-# seed NAME PORT: creates $SESSIONS sessions through the server's own /incr and writes a wrk
-# script that sends them round-robin, so /incr and /read always hit an existing session.
-seed() {
-    local name=$1 port=$2 urls=() _
-    for _ in $(seq "$SESSIONS"); do urls+=("http://127.0.0.1:$port/incr"); done
-    curl -s -o /dev/null -D - "${urls[@]}" | tr -d '\r' | sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/\1/p' >"$WORK/$name.cookies"
-    local n; n=$(wc -l <"$WORK/$name.cookies")
-    [ "$n" -eq "$SESSIONS" ] || { log "$name: seeded $n sessions, expected $SESSIONS"; exit 1; }
-    {
-        echo "local cookies = {"
-        sed 's/.*/  "&",/' "$WORK/$name.cookies"
-        echo "}"
-        cat <<'LUA'
--- Requests are formatted once per thread; each call hands out the next session's request.
-local reqs, i = {}, 0
-function init(args)
-  for j, c in ipairs(cookies) do reqs[j] = wrk.format("GET", nil, { ["Cookie"] = c }) end
-end
-function request()
-  i = i % #reqs + 1
-  return reqs[i]
-end
-LUA
-    } >"$WORK/$name.lua"
 }
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
@@ -153,22 +158,6 @@ PY
     tail -1 "$OUT/load.tsv" | awk -F'\t' '{printf "[bench] %-10s %-15s /%-4s c=%-3s %8s req/s  p50 %sms p99 %sms  cpu %sus/req  redis %s/req %s  non2xx=%s\n", $1,$2,$3,$4,$7,$8,$9,$10,$11,$12,$13}' >&2
 }
 
-# The servers of each store, the floor first; `bare` serves only /none.
-servers_of() {
-    case $1 in
-        redis) echo "floor_redis server tower_sessions actix_server actix_session bare" ;;
-        filesystem) echo "floor_fs server bare" ;;
-        postgres) echo "floor_pg server bare" ;;
-    esac
-}
-
-cmd_of() {
-    case $2 in
-        server) echo "$BIN/server --store $1" ;;
-        *) echo "$BIN/$2" ;;
-    esac
-}
-
 load() {
     : >"$OUT/load.tsv"
     local store server port round route conns
@@ -180,25 +169,17 @@ load() {
         declare -A PORT_OF=() LUA_OF=()
         for server in $(servers_of "$store"); do
             # shellcheck disable=SC2046  # the command is words on purpose
-            start "$server" "$port" $(cmd_of "$store" "$server")
+            start "$server" "$port" $(server_cmd "$BIN" "$store" "$server")
             PORT_OF[$server]=$port
-            if [ "$server" = bare ]; then
-                # bare sets no cookie; send the server's cookies anyway, as a browser would.
-                LUA_OF[$server]=$WORK/server.lua
-            else
-                seed "$server" "$port"
-                LUA_OF[$server]=$WORK/$server.lua
-            fi
+            session_lua "$port" "$server" "$SESSIONS" "$WORK"
+            LUA_OF[$server]=$WORK/$server.lua
             port=$((port + 1))
         done
         for round in $(seq "$ROUNDS"); do
             for route in incr read none; do
                 for conns in $CONNS; do
                     for server in $(servers_of "$store"); do
-                        # The floors' /none is bare axum again; bare only has /none.
-                        case "$server/$route" in
-                            bare/incr | bare/read | floor_*/none) continue ;;
-                        esac
+                        serves "$server" "$route" || continue
                         local pidvar="PID_$server"
                         measure "$store" "$server" "$route" "$conns" "${PORT_OF[$server]}" "${!pidvar}" \
                             "${LUA_OF[$server]}" "$round"
@@ -213,6 +194,104 @@ load() {
         done
         unset PORT_OF LUA_OF
     done
+}
+
+counts() {
+    log "counts: syscalls, context switches and allocations per request (perf stat, counting allocator)"
+    BIN=$WORK/alloc-bin STORES=$STORES REDIS_PORT=$REDIS_PORT PG_URL=$PG_URL "$HERE/counts.sh" "$OUT/counts.tsv"
+}
+
+# rss PID: "VmRSS VmHWM" in KiB.
+rss() { awk '/^VmRSS/ {r = $2} /^VmHWM/ {h = $2} END {print r, h}' "/proc/$1/status"; }
+
+# A wrk script that sends no cookie: every /incr creates a session.
+no_cookie_lua() { echo 'wrk.headers["Cookie"] = nil' >"$WORK/nocookie.lua"; }
+
+memory() {
+    log "memory: RSS of each store's server and floor, built with that store alone"
+    : >"$OUT/memory.tsv"
+    no_cookie_lua
+    local store name port=$((BASE_PORT + 50))
+    for store in $MEMORY_STORES; do
+        for name in $(floor_of "$store") server bare; do
+            # shellcheck disable=SC2046
+            start "mem_$name" "$port" $(server_cmd "$WORK/mem-$store" "$store" "$name")
+            local pidvar="PID_mem_$name" pid; pid=${!pidvar}
+            local started; started=$(rss "$pid")
+            local route=incr; [ "$name" = bare ] && route=none
+            session_lua "$port" "mem_$name" 256 "$WORK"
+            # Peak under the table's heaviest load: 256 connections on existing sessions.
+            wrk -t"$THREADS" -c256 -d"${DURATION}s" -s "$WORK/mem_$name.lua" "http://127.0.0.1:$port/$route" >/dev/null
+            local loaded; loaded=$(rss "$pid")
+            local samples="" made=0 n
+            if [ "$name" != bare ]; then
+                # MEMORY_SESSIONS new sessions, each request without a cookie; RSS after each chunk.
+                while [ "$made" -lt "$MEMORY_SESSIONS" ]; do
+                    n=$(wrk -t"$THREADS" -c32 -d5s -s "$WORK/nocookie.lua" "http://127.0.0.1:$port/incr" |
+                        sed -n 's/^ *\([0-9]*\) requests in.*/\1/p')
+                    made=$((made + n))
+                    samples+="$made:$(rss "$pid" | cut -d' ' -f1) "
+                done
+            fi
+            printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$store" "$name" "$started" "$loaded" "$(rss "$pid")" "${samples:--}" |
+                tee -a "$OUT/memory.tsv" >&2
+            kill "$pid" 2>/dev/null || true
+            wait "$pid" 2>/dev/null || true
+            port=$((port + 1))
+        done
+    done
+}
+
+# fill STORE COUNT: COUNT stored sessions besides the measured ones (expiring in an hour, of the
+# shape the server writes), for both ours and the floor.
+fill() {
+    local store=$1 count=$2
+    case $store in
+        redis)
+            redis-cli -p "$REDIS_PORT" flushall >/dev/null
+            # msgpack {"_permanent": true, "n": 1}, as the server writes it.
+            awk -v n="$count" 'BEGIN { for (i = 0; i < n; i++) printf "SET session:fill%08d \"\\x82\\xaa_permanent\\xc3\\xa1n\\x01\" EX 3600\r\n", i }' |
+                redis-cli -p "$REDIS_PORT" --pipe >/dev/null
+            ;;
+        postgres)
+            local t
+            for t in flask_sessions bench_floor_sessions; do
+                psql -q "$PG_URL" -c "TRUNCATE $t" 2>/dev/null || true
+                psql -q "$PG_URL" -c "INSERT INTO $t (session_id, data, expiry) SELECT 'session:fill' || g, '\\x82aa5f7065726d616e656e74c3a16e01'::bytea, now() + interval '1 hour' FROM generate_series(1, $count) g" >/dev/null
+                psql -q "$PG_URL" -c "VACUUM ANALYZE $t" >/dev/null
+            done
+            ;;
+    esac
+}
+
+scale() {
+    log "scale: per-request counts with $SCALE stored sessions (Redis, PostgreSQL)"
+    : >"$OUT/scale.tsv"
+    local store size
+    for store in redis postgres; do
+        for size in $SCALE; do
+            fill "$store" "$size"
+            BIN=$WORK/alloc-bin STORES=$store ONLY="$(floor_of "$store") server" LABEL=$size APPEND=1 \
+                REDIS_PORT=$REDIS_PORT PG_URL=$PG_URL "$HERE/counts.sh" "$OUT/scale.tsv"
+        done
+        fill "$store" 0
+    done
+    if [ "$(echo "$SCALE" | wc -w)" -gt 0 ]; then sweep >"$OUT/sweep.txt"; fi
+}
+
+# The SQL expired-row sweep at the largest scale, without and with an index on `expiry`
+# (each in a transaction rolled back, half the rows expired).
+sweep() {
+    local size; size=$(echo "$SCALE" | tr ' ' '\n' | sort -n | tail -1)
+    fill postgres "$size"
+    psql -q "$PG_URL" -c "UPDATE flask_sessions SET expiry = now() - interval '1 hour' WHERE id % 2 = 0" -c "VACUUM ANALYZE flask_sessions" >/dev/null
+    echo "rows: $size, half expired"
+    local q="BEGIN; EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) DELETE FROM flask_sessions WHERE expiry <= now(); ROLLBACK;"
+    echo "-- no index on expiry (the default table)"; psql -q "$PG_URL" -c "$q" | grep -E 'Scan|Execution|Planning'
+    psql -q "$PG_URL" -c "CREATE INDEX IF NOT EXISTS bench_ix_expiry ON flask_sessions (expiry)" >/dev/null
+    echo "-- with an index on expiry"; psql -q "$PG_URL" -c "$q" | grep -E 'Scan|Execution|Planning'
+    psql -q "$PG_URL" -c "DROP INDEX bench_ix_expiry" >/dev/null
+    fill postgres 0
 }
 
 micro() {
@@ -236,11 +315,14 @@ setup
     echo "rustc: $(rustc --version)"
     echo "load: wrk -t$THREADS -c{$CONNS} -d${DURATION}s --latency after a ${WARMUP}s warm-up; $SESSIONS sessions round-robin; rounds: $ROUNDS"
 } >"$OUT/machine.txt"
+want counts && counts
 want load && load
 if want instr; then
     log "callgrind: user-space instructions per request (Redis servers)"
     BIN=$BIN REDIS_PORT=$REDIS_PORT "$HERE/instr.sh" "$OUT/instr.tsv"
 fi
+want memory && memory
+want scale && scale
 want micro && micro
 want prune && prune
 python3 "$HERE/report.py" "$OUT" | tee "$OUT/table.md"

@@ -4,6 +4,10 @@
 //! `run.sh` drives them all with the same wrk command.
 
 use std::collections::BTreeMap;
+
+#[cfg(feature = "count-alloc")]
+#[allow(unsafe_code)] // `GlobalAlloc` is an unsafe trait; the module only forwards to `System`.
+pub mod alloc_count;
 use std::time::Duration;
 
 use axum::http::HeaderMap;
@@ -32,8 +36,11 @@ pub async fn read(session: session_runtime::Session) -> Result<String, session_r
     Ok(session.get::<u64>("n").await?.unwrap_or(0).to_string())
 }
 
-/// `PORT`, or 3000.
+/// `PORT`, or 3000. Every server asks for it once at start, so it also starts the allocation
+/// reporter when the counting allocator is built in.
 pub fn port() -> u16 {
+    #[cfg(feature = "count-alloc")]
+    alloc_count::start_reporter();
     std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3000)
 }
 

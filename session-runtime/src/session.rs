@@ -104,8 +104,10 @@ pub(crate) struct State {
     pub(crate) data: SessionMap,
     modified: bool,
     /// This request's changes in order, replayed onto the stored session when
-    /// `session_merge_on_save` is on.
+    /// `session_merge_on_save` is on; empty otherwise.
     ops: Vec<Op>,
+    /// `session_merge_on_save`: whether `ops` is kept.
+    merging: bool,
     /// The store already moved the TTL while loading.
     refreshed: bool,
     /// Entries to delete when the response goes out (after `regenerate` or `destroy`).
@@ -122,9 +124,13 @@ enum Op {
 }
 
 impl State {
-    fn record(&mut self, op: Op) {
+    /// Marks the session modified, and logs the change only when a merge will replay it: the
+    /// log and its key are two allocations per write, for nothing when merging is off.
+    fn record(&mut self, op: impl FnOnce() -> Op) {
         self.modified = true;
-        self.ops.push(op);
+        if self.merging {
+            self.ops.push(op());
+        }
     }
 
     /// This request's changes applied to `base`, the session as another request left it.
@@ -159,7 +165,8 @@ pub(crate) struct Finished {
 
 impl Session {
     pub(crate) fn new(shared: Arc<Shared>, cookie_id: Option<SessionId>) -> Self {
-        Session { inner: Arc::new(Inner { shared, cookie_id, state: Mutex::new(State::default()) }) }
+        let state = State { merging: shared.settings.session_merge_on_save, ..State::default() };
+        Session { inner: Arc::new(Inner { shared, cookie_id, state: Mutex::new(state) }) }
     }
 
     /// The value under `key` as a `T`; `None` when the key is absent.
@@ -187,7 +194,7 @@ impl Session {
             .insert_as(key, value)
             .map_err(|source| SessionError::Encode { key: key.into(), source })?;
         if changed {
-            st.record(Op::Set(key.into()));
+            st.record(|| Op::Set(key.into()));
         }
         Ok(())
     }
@@ -197,7 +204,7 @@ impl Session {
         let mut st = self.writable_state().await?;
         if st.data.get(key) != Some(&value) {
             st.data.insert(key, value);
-            st.record(Op::Set(key.into()));
+            st.record(|| Op::Set(key.into()));
         }
         Ok(())
     }
@@ -216,7 +223,7 @@ impl Session {
         let mut st = self.writable_state().await?;
         let old = st.data.remove(key);
         if old.is_some() {
-            st.record(Op::Remove(key.into()));
+            st.record(|| Op::Remove(key.into()));
         }
         Ok(old)
     }
@@ -227,7 +234,7 @@ impl Session {
     pub async fn clear(&self) -> Result<(), SessionError> {
         let mut st = self.writable_state().await?;
         st.data.clear();
-        st.record(Op::Clear);
+        st.record(|| Op::Clear);
         Ok(())
     }
 
@@ -238,7 +245,7 @@ impl Session {
         let mut st = self.writable_state().await?;
         if meta::lifetime(&st.data) != Some(Duration::from_secs(lifetime.as_secs().max(1))) {
             meta::set_lifetime(&mut st.data, lifetime);
-            st.record(Op::Set(META_KEY.into()));
+            st.record(|| Op::Set(META_KEY.into()));
         }
         Ok(())
     }
@@ -278,7 +285,7 @@ impl Session {
     pub async fn destroy(&self) -> Result<(), SessionError> {
         let mut st = self.writable_state().await?;
         st.data.clear_all();
-        st.record(Op::ClearAll);
+        st.record(|| Op::ClearAll);
         Ok(())
     }
 
@@ -384,12 +391,12 @@ impl Session {
         st.loaded_at = Some(now);
         if st.id.is_some() && expiry::records_creation(settings) && meta::stamp_created(&mut st.data, now) {
             // Written by Flask, or before the timeouts were on: its clock starts now.
-            st.record(Op::Set(META_KEY.into()));
+            st.record(|| Op::Set(META_KEY.into()));
         }
         if st.id.is_some() && expiry::renewal_due(settings, &st.data, now) {
             st.retiring = st.id.take();
             meta::set_renewed(&mut st.data, now);
-            st.record(Op::Set(META_KEY.into()));
+            st.record(|| Op::Set(META_KEY.into()));
         }
         Ok(())
     }

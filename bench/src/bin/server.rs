@@ -1,8 +1,9 @@
 //! session-runtime's layer over any of the benchmarked stores.
 //!
-//! `server --store redis|filesystem|postgres [--refresh-interval SECS]`, on `127.0.0.1:$PORT`.
-//! Settings are the defaults (msgpack, 31-day permanent sessions, refresh on each request) but
-//! for where each store is: `REDIS_URL`, `FS_DIR`, `PG_URL`; `--refresh-interval` turns refresh
+//! `server --store redis|filesystem|postgres|memcached|mongodb|sqlite|mysql [--refresh-interval SECS]`,
+//! on `127.0.0.1:$PORT`. Settings are the defaults (msgpack, 31-day permanent sessions, refresh
+//! on each request) but for where each store is: `REDIS_URL`, `FS_DIR`, `PG_URL`,
+//! `MEMCACHED_URL`, `MONGODB_URL`, `SQLITE_PATH`, `MYSQL_URL`; `--refresh-interval` turns refresh
 //! throttling on (`session_refresh_interval`), so an unmodified session's read is a pure read.
 
 use axum::routing::get;
@@ -29,10 +30,23 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         None => None,
     };
     let mut settings = match store.as_str() {
+        #[cfg(feature = "redis")]
         "redis" => Settings::redis(env_or("REDIS_URL", "redis://127.0.0.1:6379")),
         "filesystem" => Settings::filesystem(env_or("FS_DIR", "/tmp/session-bench/fs")),
+        #[cfg(feature = "postgres")]
         "postgres" => Settings::sqlalchemy(env_or("PG_URL", "postgres://postgres@127.0.0.1:5432/test")),
-        other => return Err(format!("--store must be redis, filesystem or postgres, not {other:?}").into()),
+        #[cfg(feature = "memcached")]
+        "memcached" => Settings::memcached(env_or("MEMCACHED_URL", "memcache://127.0.0.1:11211")),
+        #[cfg(feature = "mongodb")]
+        "mongodb" => Settings::mongodb(env_or("MONGODB_URL", "mongodb://127.0.0.1:27017")),
+        // SQLAlchemy's form: `sqlite:///` then the path, absolute here.
+        #[cfg(feature = "sqlite")]
+        "sqlite" => Settings::sqlalchemy(format!("sqlite:///{}", env_or("SQLITE_PATH", "/tmp/session-bench/sqlite.db"))),
+        #[cfg(feature = "mysql")]
+        "mysql" => Settings::sqlalchemy(env_or("MYSQL_URL", "mysql://root@127.0.0.1:3306/test")),
+        other => {
+            return Err(format!("--store {other:?} is not one this binary was built with (see bench/Cargo.toml's features)").into())
+        }
     };
     settings.session_refresh_interval = refresh_interval;
     let layer = settings.into_layer().await?;

@@ -33,6 +33,14 @@ impl SentinelConn {
         if let Some(c) = self.current.read().await.clone() {
             return Ok(c);
         }
+        // Boxed: connecting is a future of kilobytes which, inline, made every Redis command's
+        // future that large (single node included: `try_run` matches on the connection kind),
+        // and the layer boxes one such future per store call. Taken once per failover.
+        Box::pin(self.look_up()).await
+    }
+
+    /// Asks the sentinels for the master and connects to it.
+    async fn look_up(&self) -> RedisResult<MultiplexedConnection> {
         let mut client = self.client.lock().await;
         // Another task may have looked the master up while this one waited for the lock.
         if let Some(c) = self.current.read().await.clone() {
