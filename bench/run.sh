@@ -3,9 +3,11 @@
 # under the same wrk load, one server loaded at a time; then the criterion micro-benchmarks and
 # the filesystem pruning measurement. Prints one table; every ratio in it comes from this run.
 #
-#   usage: bench/run.sh [counts] [load] [instr] [memory] [scale] [micro] [prune]   (default: all)
+#   usage: bench/run.sh [counts] [load] [instr] [memory] [scale] [micro] [prune]
+#          (default: counts load instr micro prune; `memory` and `scale` are new and not yet run
+#          end to end, see bench/README.md)
 #   env:   DURATION=10 WARMUP=3 CONNS="32 256" THREADS=2 SESSIONS=256 ROUNDS=1
-#          STORES="redis filesystem postgres memcached mongodb sqlite mysql"
+#          STORES="redis filesystem postgres" (also: memcached mongodb sqlite mysql, not yet run in `load`)
 #          MEMORY_STORES="redis" MEMORY_SESSIONS=1000000 SCALE="1000 1000000"
 #          OUT=bench/results (raw wrk output, the TSV and the rendered table go there)
 #
@@ -20,7 +22,7 @@ CONNS=${CONNS:-"32 256"}
 THREADS=${THREADS:-2}
 SESSIONS=${SESSIONS:-256}
 ROUNDS=${ROUNDS:-1}
-STORES=${STORES:-"redis filesystem postgres memcached mongodb sqlite mysql"}
+STORES=${STORES:-"redis filesystem postgres"}
 MEMORY_STORES=${MEMORY_STORES:-redis}
 MEMORY_SESSIONS=${MEMORY_SESSIONS:-1000000}
 SCALE=${SCALE:-"1000 1000000"}
@@ -35,7 +37,7 @@ BIN=$TARGET/release
 WORK=$(mktemp -d /tmp/session-bench.XXXXXX)
 
 steps=("$@")
-[ ${#steps[@]} -eq 0 ] && steps=(counts load instr memory scale micro prune)
+[ ${#steps[@]} -eq 0 ] && steps=(counts load instr micro prune)
 want() { local s; for s in "${steps[@]}"; do [ "$s" = "$1" ] && return 0; done; return 1; }
 
 log() { echo "[bench] $*" >&2; }
