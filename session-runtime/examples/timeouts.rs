@@ -67,7 +67,8 @@ pub fn router() -> Router {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     tracing_subscriber::fmt().with_writer(std::io::stderr).init();
-    let settings = settings_from(|name| std::env::var(name).ok())?;
+    // A variable set to nothing (`ABSOLUTE_TIMEOUT=`) counts as unset.
+    let settings = settings_from(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))?;
     let app = router().layer(settings.into_layer().await?);
     let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3000);
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
