@@ -355,11 +355,10 @@ impl Session {
         let shared = &self.inner.shared;
         let settings = &shared.settings;
         let now = SystemTime::now();
-        st.data = shared.fresh_data();
-        // The load refreshes in the same round trip with the default deadline; not with
-        // throttling (a read must stay a pure read) nor with the absolute timeout (the deadline
-        // depends on the stored session).
-        let default_deadline = Deadline::for_request(settings, &st.data, now);
+        // The load refreshes in the same round trip with the default deadline (a session without
+        // meta's: an empty map allocates nothing); not with throttling (a read must stay a pure
+        // read) nor with the absolute timeout (the deadline depends on the stored session).
+        let default_deadline = Deadline::for_request(settings, &SessionMap::new(), now);
         let refresh = (settings.session_refresh_each_request
             && settings.session_refresh_interval.is_none()
             && settings.session_absolute_lifetime.is_none())
@@ -387,6 +386,10 @@ impl Session {
                 }
                 Err(e) => return Err(e),
             }
+        }
+        if st.id.is_none() {
+            // Built only when no stored session was found: it is two allocations.
+            st.data = shared.fresh_data();
         }
         st.loaded_at = Some(now);
         if st.id.is_some() && expiry::records_creation(settings) && meta::stamp_created(&mut st.data, now) {
