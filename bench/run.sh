@@ -7,6 +7,7 @@
 #          (default: counts load instr micro prune; `memory` and `scale` are new and not yet run
 #          end to end, see bench/README.md)
 #   env:   DURATION=10 WARMUP=3 CONNS="32 256" THREADS=2 SESSIONS=256 ROUNDS=1
+#          ROUTES="incr read none" ONLY="server names" (load: a subset, e.g. ONLY="floor_redis_ro floor_fs floor_pg server_throttled")
 #          STORES="redis filesystem postgres" (also: memcached mongodb sqlite mysql, not yet run in `load`)
 #          MEMORY_STORES="redis" MEMORY_SESSIONS=1000000 SCALE="1000 1000000"
 #          OUT=bench/results (raw wrk output, the TSV and the rendered table go there)
@@ -22,6 +23,7 @@ CONNS=${CONNS:-"32 256"}
 THREADS=${THREADS:-2}
 SESSIONS=${SESSIONS:-256}
 ROUNDS=${ROUNDS:-1}
+ROUTES=${ROUTES:-"incr read none"}
 STORES=${STORES:-"redis filesystem postgres"}
 MEMORY_STORES=${MEMORY_STORES:-redis}
 MEMORY_SESSIONS=${MEMORY_SESSIONS:-1000000}
@@ -169,7 +171,7 @@ load() {
         # shared machine shift all of a cell's figures together, and its ratios stay meaningful.
         port=$BASE_PORT
         declare -A PORT_OF=() LUA_OF=()
-        for server in $(servers_of "$store"); do
+        for server in $(chosen_servers_of "$store"); do
             # shellcheck disable=SC2046  # the command is words on purpose
             start "$server" "$port" $(server_cmd "$BIN" "$store" "$server")
             PORT_OF[$server]=$port
@@ -178,9 +180,9 @@ load() {
             port=$((port + 1))
         done
         for round in $(seq "$ROUNDS"); do
-            for route in incr read none; do
+            for route in $ROUTES; do
                 for conns in $CONNS; do
-                    for server in $(servers_of "$store"); do
+                    for server in $(chosen_servers_of "$store"); do
                         serves "$server" "$route" || continue
                         local pidvar="PID_$server"
                         measure "$store" "$server" "$route" "$conns" "${PORT_OF[$server]}" "${!pidvar}" \
@@ -189,7 +191,7 @@ load() {
                 done
             done
         done
-        for server in $(servers_of "$store"); do
+        for server in $(chosen_servers_of "$store"); do
             local pidvar="PID_$server"
             kill "${!pidvar}" 2>/dev/null || true
             wait "${!pidvar}" 2>/dev/null || true

@@ -2,12 +2,15 @@
 # wrk script that sends a server's own sessions. Sourced by run.sh, counts.sh and instr.sh.
 # shellcheck shell=bash
 
-# The servers of each store, the floor first; `bare` serves only /none.
+# The servers of each store, the floor first; `bare` serves only /none. `server_throttled` is
+# ours with `--refresh-interval 60`; its /read is measured against the read-only floor
+# (`floor_redis_ro`, a plain GET; the filesystem's and PostgreSQL's floors read without writing).
+# `server_owned` is ours with `--user-key`: logged-in sessions, so each save keeps the user index.
 servers_of() {
     case $1 in
-        redis) echo "floor_redis server tower_sessions actix_server actix_session bare" ;;
-        filesystem) echo "floor_fs server bare" ;;
-        postgres) echo "floor_pg server bare" ;;
+        redis) echo "floor_redis floor_redis_ro server server_throttled server_owned tower_sessions actix_server actix_session bare" ;;
+        filesystem) echo "floor_fs server server_throttled server_owned bare" ;;
+        postgres) echo "floor_pg server server_throttled server_owned bare" ;;
         memcached) echo "floor_memcached server bare" ;;
         mongodb) echo "server bare" ;;
         sqlite) echo "floor_sqlite server bare" ;;
@@ -21,10 +24,21 @@ floor_of() {
     for s in $(servers_of "$1"); do case $s in floor_*) echo "$s"; return ;; esac; done
 }
 
+# The servers of a store that ONLY (names, default all) keeps.
+chosen_servers_of() {
+    local s
+    for s in $(servers_of "$1"); do
+        case " ${ONLY:-$s} " in *" $s "*) echo "$s" ;; esac
+    done
+}
+
 # server_cmd BIN STORE NAME: the command line of a server.
 server_cmd() {
     case $3 in
         server) echo "$1/server --store $2" ;;
+        server_throttled) echo "$1/server --store $2 --refresh-interval 60" ;;
+        server_owned) echo "$1/server --store $2 --user-key" ;;
+        floor_redis_ro) echo "$1/floor_redis --read-only" ;;
         floor_sqlite) echo "$1/floor_sql --db sqlite" ;;
         floor_mysql) echo "$1/floor_sql --db mysql" ;;
         *) echo "$1/$3" ;;
@@ -35,7 +49,7 @@ server_cmd() {
 # bare axum again; bare only has /none).
 serves() {
     case "$1/$2" in
-        bare/incr | bare/read | floor_*/none) return 1 ;;
+        bare/incr | bare/read | floor_*/none | floor_redis_ro/incr | server_throttled/none | server_owned/none) return 1 ;;
     esac
     return 0
 }

@@ -1,7 +1,7 @@
 //! Deleting expired sessions: about every N requests (`session_cleanup_n_requests`) and on a
 //! timer ([`SessionLayer::spawn_cleanup`](crate::SessionLayer::spawn_cleanup)), for any store,
-//! one sweep at a time. When is decided here; how is the store's
-//! [`delete_expired`](crate::SessionStore::delete_expired).
+//! one sweep at a time. When is decided here; what events a sweep sends, in the accounts'
+//! lifecycle; how, by the store's [`delete_expired`](crate::SessionStore::delete_expired).
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -9,13 +9,14 @@ use std::time::Duration;
 
 use tokio::task::JoinHandle;
 
-use crate::store::DynStore;
+use crate::accounts::Accounts;
+use crate::store::{DynStore, StoreError};
 
 /// The layer's sweeps of one store. Flask-Session draws a random number per request; a counter
 /// gives the same rate with no RNG on the request path, and a bound instead of a probability.
-#[derive(Debug)]
 pub(crate) struct Cleanup {
     store: Arc<dyn DynStore>,
+    accounts: Arc<Accounts>,
     /// `session_cleanup_n_requests`; `None` counts nothing.
     every: Option<u64>,
     requests: AtomicU64,
@@ -24,9 +25,20 @@ pub(crate) struct Cleanup {
     running: AtomicBool,
 }
 
+impl std::fmt::Debug for Cleanup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cleanup").field("store", &self.store).field("every", &self.every).finish_non_exhaustive()
+    }
+}
+
 impl Cleanup {
-    pub(crate) fn new(store: Arc<dyn DynStore>, every: Option<u64>) -> Self {
-        Cleanup { store, every, requests: AtomicU64::new(0), running: AtomicBool::new(false) }
+    pub(crate) fn new(store: Arc<dyn DynStore>, accounts: Arc<Accounts>, every: Option<u64>) -> Self {
+        Cleanup { store, accounts, every, requests: AtomicU64::new(0), running: AtomicBool::new(false) }
+    }
+
+    /// One sweep now, whether or not another is running (`SessionLayer::delete_expired`).
+    pub(crate) async fn sweep_now(&self) -> Result<u64, StoreError> {
+        self.accounts.sweep(&*self.store).await
     }
 
     /// Counts one request; on every Nth, starts a sweep in the background unless one is running.
@@ -70,7 +82,7 @@ struct Turn(Arc<Cleanup>);
 
 impl Turn {
     async fn sweep(self) {
-        match self.0.store.delete_expired().await {
+        match self.0.sweep_now().await {
             Ok(n) => tracing::debug!(deleted = n, "expired sessions swept"),
             Err(e) => tracing::warn!(error = %e, "sweeping expired sessions failed"),
         }
@@ -119,7 +131,8 @@ mod tests {
 
     #[test]
     fn one_turn_at_a_time() {
-        let cleanup = Arc::new(Cleanup::new(Arc::new(MemoryStore::new()), Some(3)));
+        let accounts = Arc::new(Accounts::new(&crate::Settings::default()));
+        let cleanup = Arc::new(Cleanup::new(Arc::new(MemoryStore::new()), accounts, Some(3)));
         let turn = cleanup.claim().expect("nobody sweeps yet");
         assert!(cleanup.claim().is_none(), "a second sweep waits for the first");
         drop(turn);

@@ -66,8 +66,8 @@ impl SessionLayer {
                 ),
             });
         }
-        let cleanup = Arc::new(Cleanup::new(Arc::clone(&store), settings.session_cleanup_n_requests));
-        let accounts = crate::accounts::Accounts::new(&settings);
+        let accounts = Arc::new(crate::accounts::Accounts::new(&settings));
+        let cleanup = Arc::new(Cleanup::new(Arc::clone(&store), Arc::clone(&accounts), settings.session_cleanup_n_requests));
         Ok(SessionLayer {
             shared: Arc::new(Shared { store, cookie: crate::cookie::CookieWriter::new(&settings), settings, signer, accounts }),
             cleanup,
@@ -86,8 +86,11 @@ impl SessionLayer {
     /// Deletes every expired session now, for stores without native expiry (SQL, filesystem,
     /// MongoDB's sweep, memory), whether or not a sweep of `session_cleanup_n_requests` or
     /// [`spawn_cleanup`](Self::spawn_cleanup) is running; run it from cron. Returns how many went.
+    /// Like every sweep, it sends an [`Expired`](crate::SessionEvent::Expired) event per session
+    /// to [subscribers](Self::subscribe), on the stores that can name what they swept (SQL,
+    /// filesystem, memory).
     pub async fn delete_expired(&self) -> Result<u64, StoreError> {
-        self.shared.store.delete_expired().await
+        self.cleanup.sweep_now().await
     }
 
     /// Deletes expired sessions every `period` in a background task (the first sweep after one

@@ -228,6 +228,34 @@ async fn expired_in_store(kind: &str) {
     assert_eq!(app.whoami(&gone).await, "anonymous");
 }
 
+/// A sweep names what it deleted: one `Expired` per session, with its handle and owner.
+async fn swept(kind: &str) {
+    let mut short = settings(kind);
+    short.permanent_session_lifetime = Duration::from_secs(1);
+    let app = app(short).await;
+    let mut events = app.layer.subscribe();
+    let (alice, bob) = (user("alice"), user("bob"));
+    let a = app.login(&alice).await;
+    let b = app.login(&bob).await;
+    let ha = handle(current(&app.sessions(&a).await)).to_owned();
+    let hb = handle(current(&app.sessions(&b).await)).to_owned();
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let deleted = app.layer.delete_expired().await.expect("sweep");
+    assert!(deleted >= 2, "{kind}: both sessions swept, {deleted} deleted");
+    let mut expired = Vec::new();
+    while let Ok(e) = events.try_recv() {
+        if let SessionEvent::Expired { handle, user } = e {
+            expired.push((handle.to_string(), user));
+        }
+    }
+    for (h, u) in [(&ha, &alice), (&hb, &bob)] {
+        let found = expired.iter().filter(|(eh, _)| eh == h).collect::<Vec<_>>();
+        assert_eq!(found, [&(h.clone(), Some(u.clone()))], "{kind}: one Expired for {u}'s session in {expired:?}");
+    }
+    assert_eq!(app.whoami(&a).await, "anonymous");
+    assert!(app.layer.user_sessions(&alice).await.unwrap().is_empty());
+}
+
 macro_rules! on_store {
     ($($name:ident: $kind:literal;)*) => {$(
         mod $name {
@@ -252,6 +280,28 @@ on_store! {
     mysql: "mysql";
     sqlite: "sqlite";
     filesystem: "filesystem";
+}
+
+/// The stores that sweep: the others expire entries on the server, unseen (MongoDB's TTL
+/// monitor; the stand-in purges expired documents before each operation, a sweep's included).
+macro_rules! on_sweeping_store {
+    ($($name:ident: $kind:literal;)*) => {$(
+        mod $name {
+            #[tokio::test]
+            async fn a_sweep_sends_an_event_per_session() {
+                super::super::swept($kind).await;
+            }
+        }
+    )*};
+}
+
+mod sweep {
+    on_sweeping_store! {
+        postgres: "postgres";
+        mysql: "mysql";
+        sqlite: "sqlite";
+        filesystem: "filesystem";
+    }
 }
 
 /// A session a Flask-Session 0.8 app logged in (`_user_id`): listed once it has passed through

@@ -2,7 +2,9 @@
 //! `GET`, `SET EX`: the least a handler can do and still keep a server-side session.
 //!
 //! `/read` uses `GETEX … EX`, one command that also moves the TTL, since that is what "read and
-//! keep the session alive" costs at minimum; `/incr` is `GET` then `SET EX`.
+//! keep the session alive" costs at minimum; `/incr` is `GET` then `SET EX`. With `--read-only`
+//! (the `floor_redis_ro` of run.sh), `/read` is a plain `GET`: the floor of a read that leaves
+//! the TTL alone, as a throttled refresh does between refreshes.
 
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
@@ -53,12 +55,18 @@ async fn incr(State(mut conn): Conn, headers: HeaderMap) -> Response {
 
 async fn read(State(mut conn): Conn, headers: HeaderMap) -> Response {
     let Some(id) = session_cookie(&headers) else { return "0".into_response() };
-    let stored: Result<Option<Vec<u8>>, _> = redis::cmd("GETEX")
-        .arg(format!("{KEY_PREFIX}{id}"))
-        .arg("EX")
-        .arg(LIFETIME.as_secs())
-        .query_async(&mut conn)
-        .await;
+    let key = format!("{KEY_PREFIX}{id}");
+    let stored: Result<Option<Vec<u8>>, _> =
+        redis::cmd("GETEX").arg(key).arg("EX").arg(LIFETIME.as_secs()).query_async(&mut conn).await;
+    answer(stored)
+}
+
+async fn read_only(State(mut conn): Conn, headers: HeaderMap) -> Response {
+    let Some(id) = session_cookie(&headers) else { return "0".into_response() };
+    answer(redis::cmd("GET").arg(format!("{KEY_PREFIX}{id}")).query_async(&mut conn).await)
+}
+
+fn answer(stored: Result<Option<Vec<u8>>, redis::RedisError>) -> Response {
     match stored {
         Ok(v) => v.as_deref().and_then(decode).map_or(0, |s| get_n(&s)).to_string().into_response(),
         Err(e) => fail(e),
@@ -73,11 +81,12 @@ async fn none() -> &'static str {
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
     let conn = ConnectionManager::new(redis::Client::open(url)?).await?;
+    let read_only_floor = std::env::args().any(|a| a == "--read-only");
     let app = Router::new()
         .route("/incr", get(incr))
-        .route("/read", get(read))
+        .route("/read", if read_only_floor { get(read_only) } else { get(read) })
         .route("/none", get(none))
         .with_state(conn);
-    session_bench::serve("floor_redis", app).await;
+    session_bench::serve(if read_only_floor { "floor_redis --read-only" } else { "floor_redis" }, app).await;
     Ok(())
 }

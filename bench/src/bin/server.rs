@@ -1,15 +1,31 @@
 //! session-runtime's layer over any of the benchmarked stores.
 //!
-//! `server --store redis|filesystem|postgres|memcached|mongodb|sqlite|mysql [--refresh-interval SECS]`,
+//! `server --store redis|filesystem|postgres|memcached|mongodb|sqlite|mysql [--refresh-interval SECS] [--user-key]`,
 //! on `127.0.0.1:$PORT`. Settings are the defaults (msgpack, 31-day permanent sessions, refresh
 //! on each request) but for where each store is: `REDIS_URL`, `FS_DIR`, `PG_URL`,
 //! `MEMCACHED_URL`, `MONGODB_URL`, `SQLITE_PATH`, `MYSQL_URL`; `--refresh-interval` turns refresh
 //! throttling on (`session_refresh_interval`), so an unmodified session's read is a pure read.
+//! `--user-key` sets `session_user_key = "_user_id"` (SQL: in the table `bench_owned_sessions`,
+//! which has the indexed `user_id` column) and makes `/incr` log each new session in as one of
+//! 32 users, so every save and refresh also keeps the user index: what the index costs.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use axum::routing::get;
 use axum::Router;
 use session_bench::{incr, read};
-use session_runtime::Settings;
+use session_runtime::{Session, SessionError, Settings};
+
+const USER_KEY: &str = "_user_id";
+
+/// `/incr`, on a session that belongs to a user (one of 32, given out in turn when it is new).
+async fn incr_owned(session: Session) -> Result<String, SessionError> {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    if session.get::<String>(USER_KEY).await?.is_none() {
+        session.insert(USER_KEY, &format!("user{}", NEXT.fetch_add(1, Ordering::Relaxed) % 32)).await?;
+    }
+    incr(session).await
+}
 
 /// Takes no `Session`: the layer must cost no store round trip here.
 async fn none() -> &'static str {
@@ -49,16 +65,24 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     };
     settings.session_refresh_interval = refresh_interval;
+    let owned = args.iter().any(|a| a == "--user-key");
+    if owned {
+        settings.session_user_key = Some(USER_KEY.into());
+        settings.session_sqlalchemy_table = "bench_owned_sessions".into();
+    }
     let layer = settings.into_layer().await?;
     let app = Router::new()
-        .route("/incr", get(incr))
+        .route("/incr", if owned { get(incr_owned) } else { get(incr) })
         .route("/read", get(read))
         .route("/none", get(none))
         .layer(layer);
-    let name = match refresh_interval {
-        Some(i) => format!("server --store {store} --refresh-interval {}", i.as_secs()),
-        None => format!("server --store {store}"),
-    };
+    let mut name = format!("server --store {store}");
+    if let Some(i) = refresh_interval {
+        name += &format!(" --refresh-interval {}", i.as_secs());
+    }
+    if owned {
+        name += " --user-key";
+    }
     session_bench::serve(&name, app).await;
     Ok(())
 }

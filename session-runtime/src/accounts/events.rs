@@ -9,11 +9,16 @@ use super::SessionHandle;
 ///
 /// Which a store can deliver: every store delivers all of them for what goes through this
 /// layer's lifecycle, and `Expired` when a request or a listing reads an expired entry
-/// (the entry is deleted then). Not delivered: expiries nobody reads (Redis and memcached
-/// expire keys silently; a sweep of `session_cleanup_n_requests` or
-/// [`delete_expired`](crate::SessionLayer::delete_expired) counts what it deletes but does not
-/// name it), Redis keyspace notifications (not subscribed to), and whatever another process
-/// (a Flask app, another server of this app) does.
+/// (the entry is deleted then). The stores that sweep (SQL, filesystem, memory) also deliver an
+/// `Expired` per session that a sweep deletes (`session_cleanup_n_requests`,
+/// [`spawn_cleanup`](crate::SessionLayer::spawn_cleanup),
+/// [`delete_expired`](crate::SessionLayer::delete_expired)), its owner read from the session's
+/// data (which costs a decode of each swept session, and only while someone subscribes). Not
+/// delivered: expiries on the server that nobody reads (Redis and memcached expire keys
+/// silently, MongoDB's TTL monitor deletes documents itself), Redis keyspace notifications (not subscribed to: they are per node, so
+/// a Cluster needs a subscriber on every primary, and they carry the key, not the owner), the
+/// filesystem store's pruning past `session_file_threshold` (an eviction, not an expiry), and
+/// whatever another process (a Flask app, another server of this app) does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SessionEvent {

@@ -4,7 +4,7 @@
 
 use crate::expiry::Expiry;
 use crate::map::SessionMap;
-use crate::store::{DynStore, Owner, StoreError};
+use crate::store::{DynStore, Owner, StoreError, SweptEntry};
 
 use super::{Accounts, SessionEvent};
 
@@ -98,6 +98,19 @@ impl Accounts {
         }
         self.emit(|| SessionEvent::Expired { handle: self.handle_key.of(&entry), user });
         Ok(())
+    }
+
+    /// Deletes every expired session now. While someone listens, the store names what it
+    /// deleted and each gets an `Expired` event; otherwise this is the store's plain count.
+    pub(crate) async fn sweep(&self, store: &dyn DynStore) -> Result<u64, StoreError> {
+        if !self.listened() {
+            return store.delete_expired().await;
+        }
+        let (deleted, swept) = store.delete_expired_entries(self.user_key.as_deref()).await?;
+        for SweptEntry { entry, user } in swept {
+            self.emit(|| SessionEvent::Expired { handle: self.handle_key.of(&entry), user });
+        }
+        Ok(deleted)
     }
 
     /// The handle of the entry under `key`.

@@ -86,7 +86,7 @@ impl Accounts {
 
     /// The owner `data` names (see `store::index::owner_value`); none without a user key.
     pub(crate) fn owner_of(&self, data: &SessionMap) -> Option<String> {
-        crate::store::index::owner_value(data.get(self.user_key.as_deref()?)?)
+        crate::store::index::owner_in(data, self.user_key.as_deref()?)
     }
 
     fn index_key(&self, user: &str) -> String {
@@ -97,9 +97,14 @@ impl Accounts {
         key
     }
 
+    /// Whether anyone subscribes to the events.
+    fn listened(&self) -> bool {
+        self.events.receiver_count() > 0
+    }
+
     /// Sends the event `make` builds, only when someone listens (a handle costs a hash).
     fn emit(&self, make: impl FnOnce() -> SessionEvent) {
-        if self.events.receiver_count() > 0 {
+        if self.listened() {
             let _ = self.events.send(make());
         }
     }

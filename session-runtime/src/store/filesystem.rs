@@ -46,10 +46,10 @@ use crate::codec::{self, Codec, SerializationFormat};
 use crate::expiry::{is_expired, Expiry};
 use crate::map::SessionMap;
 use crate::settings::FileNameHash;
-use crate::store::{FilesystemOptions, IndexEntry, Loaded, Owner, Revision, SessionStore, StoreError, Touched};
+use crate::store::{FilesystemOptions, IndexEntry, Loaded, Owner, Revision, SessionStore, StoreError, SweptEntry, Touched};
 
-#[path = "filesystem_index.rs"]
-mod index;
+#[path = "filesystem_dir.rs"]
+mod dir;
 
 const STORE: &str = "filesystem";
 /// The process-wide locks of [`lock_file`], enough that unrelated sessions rarely share one.
@@ -207,18 +207,12 @@ impl SessionStore for FilesystemStore {
     }
 
     async fn delete_expired(&self) -> Result<u64, StoreError> {
-        self.blocking(|inner| {
-            let now = SystemTime::now();
-            let mut deleted = 0;
-            for (path, at) in inner.session_files()? {
-                if is_expired(at, now) && fs::remove_file(&path).is_ok() {
-                    deleted += 1;
-                }
-            }
-            inner.adjust_count(-(deleted as i64));
-            Ok(deleted)
-        })
-        .await
+        self.blocking(|inner| inner.delete_expired(None).map(|swept| swept.len() as u64)).await
+    }
+
+    async fn delete_expired_entries(&self, user_key: Option<&str>) -> Result<(u64, Vec<SweptEntry>), StoreError> {
+        let user_key = user_key.map(str::to_owned);
+        self.blocking(move |inner| inner.delete_expired(user_key.as_deref()).map(|swept| (swept.len() as u64, swept))).await
     }
 
     fn indexes_users(&self) -> bool {
@@ -337,80 +331,6 @@ impl Inner {
         if !unconfirmed.is_empty() {
             unconfirmed.remove(path);
         }
-    }
-
-    fn adjust_count(&self, by: i64) {
-        let mut count = self.count.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(n) = count.as_mut() {
-            *n = (*n as i64 + by).max(0) as usize;
-        }
-    }
-
-    fn prune_if_over(&self) -> Result<(), StoreError> {
-        if self.threshold == 0 {
-            return Ok(());
-        }
-        let mut count = self.count.lock().unwrap_or_else(|p| p.into_inner());
-        let n = match *count {
-            Some(n) => n,
-            None => *count.insert(self.session_files()?.len()),
-        };
-        if n <= self.threshold {
-            return Ok(());
-        }
-        *count = Some(self.prune()?);
-        Ok(())
-    }
-
-    /// Expired files first, then sessions nobody came back to, then the least recently used
-    /// (the soonest-expiring: every use moves the expiry), until 90 % of the threshold is left.
-    fn prune(&self) -> Result<usize, StoreError> {
-        let target = self.threshold - self.threshold / 10;
-        let now = SystemTime::now();
-        let (expired, mut live): (Vec<_>, Vec<_>) =
-            self.session_files()?.into_iter().partition(|(_, at)| is_expired(*at, now));
-        for (path, _) in &expired {
-            let _ = fs::remove_file(path);
-        }
-        let mut unconfirmed = self.unconfirmed.lock().unwrap_or_else(|p| p.into_inner());
-        if live.len() > target {
-            // Unconfirmed first; files that never expire (header 0) last.
-            live.sort_by_key(|(path, at)| {
-                (!unconfirmed.contains(path), at.unwrap_or(UNIX_EPOCH + Duration::from_secs(u64::MAX >> 2)))
-            });
-            let excess = live.len() - target;
-            for (path, _) in live.drain(..excess) {
-                let _ = fs::remove_file(&path);
-                unconfirmed.remove(&path);
-            }
-        }
-        // Forget what is gone (expired, deleted by another process), so the set stays bounded.
-        if !unconfirmed.is_empty() {
-            let kept: HashSet<&PathBuf> = live.iter().map(|(p, _)| p).collect();
-            unconfirmed.retain(|p| kept.contains(p));
-        }
-        tracing::debug!(kept = live.len(), removed = expired.len(), "session files pruned");
-        Ok(live.len())
-    }
-
-    /// Every session file with its expiry; temp files and cachelib's count file are skipped.
-    fn session_files(&self) -> Result<Vec<(PathBuf, Option<SystemTime>)>, StoreError> {
-        let count_file = self.file_name(CACHELIB_COUNT_KEY);
-        let entries = fs::read_dir(&self.dir).map_err(|e| io_error(&self.dir, e))?;
-        let mut files = Vec::new();
-        for entry in entries.flatten() {
-            let name = entry.file_name();
-            let Some(name) = name.to_str() else { continue };
-            if !(name.len() == 64 || name.len() == 32) || !name.bytes().all(|b| b.is_ascii_hexdigit()) || name == count_file {
-                continue;
-            }
-            let path = entry.path();
-            let mut head = [0u8; 4];
-            if open_no_follow(&path).and_then(|mut f| f.read_exact(&mut head)).is_ok() {
-                files.push((path, expires_at(u32::from_le_bytes(head))));
-            }
-        }
-        Ok(files)
     }
 }
 

@@ -45,6 +45,16 @@ pub struct IndexEntry {
     pub expires_at: Option<SystemTime>,
 }
 
+/// One expired session a sweep deleted
+/// ([`delete_expired_entries`](crate::SessionStore::delete_expired_entries)).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SweptEntry {
+    /// The session, as [`entry_of`](crate::SessionStore::entry_of) names it.
+    pub entry: String,
+    /// Its owner, where the store could tell (see [`Owner::user`]).
+    pub user: Option<String>,
+}
+
 /// The error of a store that keeps no user index.
 pub(crate) const NO_INDEX: &str =
     "this session store keeps no index of users' sessions (`session_user_key`): it cannot list or revoke them";
@@ -52,8 +62,13 @@ pub(crate) const NO_INDEX: &str =
 impl Owner<'_> {
     /// Whether `data` names this owner (for the stores that find a user's sessions by reading them).
     pub(crate) fn owns(&self, data: &SessionMap) -> bool {
-        data.get(self.user_key).and_then(owner_value).as_deref() == Some(self.user)
+        owner_in(data, self.user_key).as_deref() == Some(self.user)
     }
+}
+
+/// The owner `data` names under `user_key`, as [`owner_value`] reads it.
+pub(crate) fn owner_in(data: &SessionMap, user_key: &str) -> Option<String> {
+    owner_value(data.get(user_key)?)
 }
 
 /// An owner as the index files it: a string as it is, an integer in decimal (Flask-Login writes

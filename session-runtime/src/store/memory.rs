@@ -9,7 +9,8 @@ use std::time::SystemTime;
 use crate::codec::{Codec, SerializationFormat};
 use crate::expiry::{is_expired, Expiry};
 use crate::map::SessionMap;
-use crate::store::{IndexEntry, Loaded, Owner, Revision, SessionStore, StoreError, Touched};
+use crate::store::index::owner_in;
+use crate::store::{IndexEntry, Loaded, Owner, Revision, SessionStore, StoreError, SweptEntry, Touched};
 
 const STORE: &str = "memory";
 
@@ -185,6 +186,22 @@ impl SessionStore for MemoryStore {
         Ok((before - entries.map.len()) as u64)
     }
 
+    async fn delete_expired_entries(&self, user_key: Option<&str>) -> Result<(u64, Vec<SweptEntry>), StoreError> {
+        let now = SystemTime::now();
+        let expired: Vec<(String, Entry)> = {
+            let mut entries = self.lock();
+            let keys: Vec<String> = entries.map.iter().filter(|(_, e)| !e.live(now)).map(|(k, _)| k.clone()).collect();
+            keys.into_iter().filter_map(|k| entries.map.remove_entry(&k)).collect()
+        };
+        let swept = expired.into_iter().map(|(entry, e)| {
+            // An entry that no longer decodes is still reported, without its owner.
+            let user = user_key.and_then(|k| owner_in(&codec().decode(&e.bytes).ok()?, k));
+            SweptEntry { entry, user }
+        });
+        let swept: Vec<SweptEntry> = swept.collect();
+        Ok((swept.len() as u64, swept))
+    }
+
     async fn load_for_update(&self, key: &str) -> Result<Option<(Loaded, Revision)>, StoreError> {
         let Some((bytes, expires_at)) = self.lock().map.get(key).map(|e| (e.bytes.clone(), e.expires_at)) else {
             return Ok(None);
@@ -283,5 +300,23 @@ mod tests {
         assert!(block_on(store.create("new", &session(1), &Expiry::after(Duration::from_secs(60)))).unwrap());
         assert_eq!(store.len(), 1, "the write that found the map full swept the expired entries");
         assert_eq!(block_on(store.delete_expired()).unwrap(), 0);
+    }
+
+    #[test]
+    fn a_sweep_names_the_expired_entries_and_their_owners() {
+        let store = MemoryStore::new();
+        let past = SystemTime::now() - Duration::from_secs(1);
+        let mut owned = session(1);
+        owned.insert("_user_id", rmpv::Value::from("ann"));
+        store.put_raw("owned", encode(&owned).unwrap(), past);
+        store.put_raw("anonymous", encode(&session(2)).unwrap(), past);
+        store.put_raw("corrupt", vec![0xc1], past);
+        assert!(block_on(store.create("live", &owned, &Expiry::after(Duration::from_secs(60)))).unwrap());
+        let (deleted, mut swept) = block_on(store.delete_expired_entries(Some("_user_id"))).unwrap();
+        swept.sort_by(|a, b| a.entry.cmp(&b.entry));
+        let named = |entry: &str, user: Option<&str>| SweptEntry { entry: entry.into(), user: user.map(Into::into) };
+        assert_eq!(deleted, 3);
+        assert_eq!(swept, [named("anonymous", None), named("corrupt", None), named("owned", Some("ann"))]);
+        assert_eq!(store.len(), 1, "the live entry stays");
     }
 }

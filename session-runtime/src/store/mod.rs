@@ -33,7 +33,7 @@ pub mod redis;
 pub mod sql;
 
 pub use filesystem::FilesystemStore;
-pub use index::{IndexEntry, Owner};
+pub use index::{IndexEntry, Owner, SweptEntry};
 pub use memory::MemoryStore;
 pub use null::NullStore;
 #[cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))]
@@ -146,6 +146,20 @@ pub trait SessionStore: fmt::Debug + Send + Sync + 'static {
     /// to do (the server expires entries itself, as Redis and memcached do).
     fn delete_expired(&self) -> impl Future<Output = Result<u64, StoreError>> + Send {
         async { Ok(0) }
+    }
+
+    /// [`delete_expired`](Self::delete_expired), naming what it deleted: each entry as
+    /// [`entry_of`](Self::entry_of) names it, with its owner where the entry says (`user_key` is
+    /// `session_user_key`). The layer sweeps with this instead while someone
+    /// [subscribes](crate::SessionLayer::subscribe) to the lifecycle events, which then get one
+    /// [`Expired`](crate::SessionEvent::Expired) per entry. The count is of what was deleted;
+    /// the list may miss entries the store cannot name. Default: `delete_expired`, naming none.
+    fn delete_expired_entries(
+        &self,
+        user_key: Option<&str>,
+    ) -> impl Future<Output = Result<(u64, Vec<SweptEntry>), StoreError>> + Send {
+        let _ = user_key;
+        async move { Ok((self.delete_expired().await?, Vec::new())) }
     }
 
     /// Whether this store takes writes at all. `false` (only [`NullStore`] says so) makes every
@@ -349,6 +363,7 @@ pub(crate) trait DynStore: fmt::Debug + Send + Sync + 'static {
     fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), StoreError>>;
     fn touch<'a>(&'a self, key: &'a str, expiry: &'a Expiry) -> BoxFuture<'a, Result<Touched, StoreError>>;
     fn delete_expired(&self) -> BoxFuture<'_, Result<u64, StoreError>>;
+    fn delete_expired_entries<'a>(&'a self, user_key: Option<&'a str>) -> BoxFuture<'a, Result<(u64, Vec<SweptEntry>), StoreError>>;
     fn accepts_writes(&self) -> bool;
     fn load_for_update<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<(Loaded, Revision)>, StoreError>>;
     fn save_if_unchanged<'a>(
@@ -385,6 +400,9 @@ impl<S: SessionStore> DynStore for S {
     }
     fn delete_expired(&self) -> BoxFuture<'_, Result<u64, StoreError>> {
         Box::pin(SessionStore::delete_expired(self))
+    }
+    fn delete_expired_entries<'a>(&'a self, user_key: Option<&'a str>) -> BoxFuture<'a, Result<(u64, Vec<SweptEntry>), StoreError>> {
+        Box::pin(SessionStore::delete_expired_entries(self, user_key))
     }
     fn accepts_writes(&self) -> bool {
         SessionStore::accepts_writes(self)

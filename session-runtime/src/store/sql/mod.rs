@@ -36,7 +36,8 @@ use std::time::{Duration, SystemTime};
 use crate::codec::Codec;
 use crate::expiry::Expiry;
 use crate::map::SessionMap;
-use crate::store::{Loaded, Revision, SessionStore, StoreError, StoreOptions, Touched};
+use crate::store::index::owner_in;
+use crate::store::{Loaded, Revision, SessionStore, StoreError, StoreOptions, SweptEntry, Touched};
 
 pub use backend::Backend;
 pub use model::{
@@ -438,6 +439,20 @@ impl SessionStore for SqlStore {
     async fn delete_expired(&self) -> Result<u64, StoreError> {
         let binds = [ColumnValue::Timestamp(Some(naive(SystemTime::now())))];
         Ok(self.with_pool(move |pool, st| pool.execute(&st.delete_expired, &binds)).await? as u64)
+    }
+
+    /// The expired rows, selected and deleted in one transaction; an owner is read from each
+    /// row's data (so any model serves, indexed or not).
+    async fn delete_expired_entries(&self, user_key: Option<&str>) -> Result<(u64, Vec<SweptEntry>), StoreError> {
+        let binds = [ColumnValue::Timestamp(Some(naive(SystemTime::now())))];
+        let (rows, deleted) =
+            self.with_pool(move |pool, st| pool.take_rows(&st.select_expired, &st.delete_expired, &binds)).await?;
+        let codec = self.inner.codec;
+        let swept = rows.into_iter().filter_map(|row| {
+            let user = user_key.zip(row.data.as_deref()).and_then(|(k, data)| owner_in(&codec.decode(data).ok()?, k));
+            Some(SweptEntry { entry: row.session_id?, user })
+        });
+        Ok((deleted as u64, swept.collect()))
     }
 
     /// The row; the revision is its raw `data` bytes.

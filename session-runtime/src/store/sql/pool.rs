@@ -11,7 +11,7 @@ use std::time::Duration;
 use chrono::NaiveDateTime;
 use diesel::r2d2::{ConnectionManager, Pool};
 use diesel::sql_types::{BigInt, Binary, Bool, Double, Integer, Nullable, SmallInt, Text, Timestamp};
-use diesel::{QueryableByName, RunQueryDsl};
+use diesel::{Connection as _, QueryableByName, RunQueryDsl};
 
 use super::backend::{Backend, DatabaseUrl};
 use super::model::ColumnValue;
@@ -204,24 +204,34 @@ macro_rules! bound {
     }};
 }
 
-/// Runs `$body` with `$q` bound to the statement and `$conn` to a checked-out connection.
+/// Runs `$body` with `$q` bound to the statement, `$conn` to a checked-out connection and, when
+/// named, `$db` to the backend's diesel type (for a second statement on that connection).
 macro_rules! on_pool {
     ($pool:expr, $sql:expr, $binds:expr, |$q:ident, $conn:ident| $body:expr) => {
+        on_pool!($pool, $sql, $binds, |$q, $conn, Db| $body)
+    };
+    ($pool:expr, $sql:expr, $binds:expr, |$q:ident, $conn:ident, $db:ident| $body:expr) => {
         match $pool {
             #[cfg(feature = "postgres")]
             SqlPool::Postgres(p) => {
+                #[allow(dead_code)]
+                type $db = diesel::pg::Pg;
                 let $conn = &mut *p.get()?;
                 let $q = bound!(diesel::pg::Pg, $sql, $binds);
                 $body
             }
             #[cfg(feature = "sqlite")]
             SqlPool::Sqlite(p) => {
+                #[allow(dead_code)]
+                type $db = diesel::sqlite::Sqlite;
                 let $conn = &mut *p.get()?;
                 let $q = bound!(diesel::sqlite::Sqlite, $sql, $binds);
                 $body
             }
             #[cfg(feature = "mysql")]
             SqlPool::Mysql(p) => {
+                #[allow(dead_code)]
+                type $db = diesel::mysql::Mysql;
                 let $conn = &mut *p.get()?;
                 let $q = bound!(diesel::mysql::Mysql, $sql, $binds);
                 $body
@@ -251,6 +261,15 @@ impl SqlPool {
     /// Runs a query returning session rows. Blocks.
     pub(crate) fn rows(&self, sql: &str, binds: &[ColumnValue]) -> Result<Vec<Row>, SqlError> {
         on_pool!(self, sql, binds, |q, conn| Ok(q.load::<Row>(conn)?))
+    }
+
+    /// Runs the query `select`, then the statement `delete`, both with `binds`, in one
+    /// transaction; returns the rows and the count `delete` affected. Blocks.
+    pub(crate) fn take_rows(&self, select: &str, delete: &str, binds: &[ColumnValue]) -> Result<(Vec<Row>, usize), SqlError> {
+        on_pool!(self, select, binds, |q, conn, Db| conn.transaction(|conn| {
+            let rows = q.load::<Row>(conn)?;
+            Ok((rows, bound!(Db, delete, binds).execute(conn)?))
+        }))
     }
 
     /// Runs a query whose one row has a `BIGINT` column `n`. Blocks.

@@ -27,6 +27,9 @@ pub(crate) struct Statements {
     pub(crate) delete: String,
     /// binds: now
     pub(crate) delete_expired: String,
+    /// binds: now. The rows `delete_expired` deletes, locked until it does (PostgreSQL, MySQL;
+    /// SQLite's one writer needs no lock), so a sweep names exactly what it deletes.
+    pub(crate) select_expired: String,
     /// binds: table name as the catalog spells it
     pub(crate) table_exists: String,
     /// binds: schema (or NULL), table, column; SQLite: table, column. Whether the table has
@@ -115,6 +118,11 @@ impl Statements {
             refresh_returning,
             delete: format!("DELETE FROM {table} WHERE {sid} = {}", p(1)),
             delete_expired: format!("DELETE FROM {table} WHERE {expiry} <= {}", p(1)),
+            select_expired: format!(
+                "SELECT {sid} AS session_id, {data} AS data, {expiry} AS expiry FROM {table} WHERE {expiry} <= {}{}",
+                p(1),
+                if backend == Backend::Sqlite { "" } else { " FOR UPDATE" }
+            ),
             table_exists,
             column_exists,
             data_limit: (backend == Backend::Mysql).then(|| {
