@@ -75,9 +75,12 @@ one() {
 : >"$OUT_TSV"
 for route in incr read; do
     one floor_redis "$route" "$BIN/floor_redis"
+    [ "$route" = read ] && one floor_redis_ro read "$BIN/floor_redis" --read-only
     one server "$route" "$BIN/server" --store redis
     # Refresh throttling (issue 16): an unmodified /read is a GET+PTTL instead of a GETEX.
-    one server_refresh60 "$route" "$BIN/server" --store redis --refresh-interval 60
+    one server_throttled "$route" "$BIN/server" --store redis --refresh-interval 60
+    # A logged-in session (issue 17): each save and refresh also keeps the user's sorted set.
+    one server_owned "$route" "$BIN/server" --store redis --user-key
     one tower_sessions "$route" "$BIN/tower_sessions"
     one actix_server "$route" "$BIN/actix_server"
     one actix_session "$route" "$BIN/actix_session"

@@ -40,7 +40,9 @@ def cell(store, server, route, conns):
     return rows[len(rows) // 2]
 
 
-FLOOR = {"redis": "floor_redis", "filesystem": "floor_fs", "postgres": "floor_pg"}
+# Each store's floor; MongoDB has none (its table row compares with bare axum only).
+FLOOR = {"redis": "floor_redis", "filesystem": "floor_fs", "postgres": "floor_pg", "memcached": "floor_memcached",
+         "sqlite": "floor_sqlite", "mysql": "floor_mysql", "mongodb": None}
 # Redis's floor moves the TTL on /read (GETEX); this one is a plain GET. The filesystem's and
 # PostgreSQL's floors already read without writing.
 RO_FLOOR = {"redis": "floor_redis_ro"}
@@ -54,11 +56,20 @@ NAMES = {
 verdicts = []
 
 
+def spread(store, server, route, conns):
+    """The passes' req/s range over their median, e.g. "±4 %"; empty with one pass."""
+    rows = cells.get((store, server, route, conns)) or []
+    if len(rows) < 2:
+        return ""
+    rps = [r["rps"] for r in rows]
+    return f"±{(max(rps) - min(rps)) / 2 / statistics.median(rps) * 100:.0f} %"
+
+
 def verdict(ok, text):
     verdicts.append(("holds" if ok else "MISSED", text))
 
 
-stores = [s for s in ("redis", "filesystem", "postgres") if any(k[0] == s for k in cells)]
+stores = [s for s in FLOOR if any(k[0] == s for k in cells)]
 for store in stores:
     p(f"### {store}\n")
     head = "| route | conns | server | req/s | p50 ms | p99 ms | CPU µs/req | req/s ÷ floor | CPU ÷ floor |"
@@ -66,8 +77,8 @@ for store in stores:
     if store == "redis":
         head += " req/s ÷ tower-sessions | Redis cmds/req |"
         sep += "---|---|"
-    head += " req/s ÷ bare | errors |"
-    sep += "---|---|"
+    head += " req/s ÷ bare | errors | spread |"
+    sep += "---|---|---|"
     p(head)
     p(sep)
     conns_all = sorted({k[3] for k in cells if k[0] == store})
@@ -93,7 +104,7 @@ for store in stores:
                 if store == "redis":
                     row += (f" {r['rps'] / ts['rps']:.2f} |" if ts else " |") + f" {r['cmds']:.2f} ({r['mix']}) |"
                 row += (f" {r['rps'] / bare['rps']:.2f} |" if bare and route == "none" else " |")
-                row += f" {r['errors']} |"
+                row += f" {r['errors']} | {spread(store, server, route, conns)} |"
                 p(row)
             ours = cell(store, "server", route, conns)
             if not ours:
@@ -143,6 +154,13 @@ if instr:
         if ("actix_server", route) in by and ("actix_session", route) in by:
             r = by[("actix_server", route)] / by[("actix_session", route)]
             verdict(r < 1, f"redis /{route}: actix instructions/req {r:.2f}× actix-session (< 1)")
+    if ("server_throttled", "read") in by and ("floor_redis_ro", "read") in by:
+        r = by[("server_throttled", "read")] / by[("floor_redis_ro", "read")]
+        verdict(r <= 1 / 0.9, f"redis /read, refresh interval 60 s: user-space instructions/req {r:.2f}× the read-only floor (callgrind; ≤ 1.11)")
+    for route in ("incr", "read"):
+        if ("server_owned", route) in by and ("server", route) in by:
+            r = by[("server_owned", route)] / by[("server", route)]
+            p(f"- redis /{route}: a logged-in session (user index kept) costs {r:.2f}× the instructions of an anonymous one")
     if ("server", "incr") in by and ("floor_redis", "incr") in by:
         r = by[("server", "incr")] / by[("floor_redis", "incr")]
         verdict(r <= 1.15, f"redis /incr: user-space instructions/req {r:.2f}× floor (callgrind; CPU target ≤ 1.15)")

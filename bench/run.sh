@@ -268,9 +268,24 @@ fill() {
     esac
 }
 
+# The tables PostgreSQL's floor and our server write, made by each as it starts (so that
+# `fill` has them on a fresh database), then the servers are stopped.
+pg_tables() {
+    local name port=$((BASE_PORT + 70))
+    for name in floor_pg server; do
+        # shellcheck disable=SC2046
+        start "tables_$name" "$port" $(server_cmd "$BIN" postgres "$name")
+        local pidvar="PID_tables_$name"
+        kill "${!pidvar}" 2>/dev/null || true
+        wait "${!pidvar}" 2>/dev/null || true
+        port=$((port + 1))
+    done
+}
+
 scale() {
     log "scale: per-request counts with $SCALE stored sessions (Redis, PostgreSQL)"
     : >"$OUT/scale.tsv"
+    pg_tables
     local store size
     for store in redis postgres; do
         for size in $SCALE; do

@@ -45,6 +45,7 @@ mod expiry;
 #[cfg(feature = "axum")]
 mod extract;
 mod fuzz_api;
+mod hex;
 mod id;
 mod layer;
 mod map;

@@ -89,9 +89,7 @@ impl fmt::Debug for Signer {
 mod tests {
     use super::*;
 
-    fn hex(b: &[u8]) -> String {
-        b.iter().map(|x| format!("{x:02x}")).collect()
-    }
+    use crate::hex::hex;
 
     #[test]
     fn design_vector() {

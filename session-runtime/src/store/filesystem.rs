@@ -44,6 +44,7 @@ use sha2::{Digest, Sha256};
 
 use crate::codec::{self, Codec, SerializationFormat};
 use crate::expiry::{is_expired, Expiry};
+use crate::hex::hex;
 use crate::map::SessionMap;
 use crate::settings::FileNameHash;
 use crate::store::{FilesystemOptions, IndexEntry, Loaded, Owner, Revision, SessionStore, StoreError, SweptEntry, Touched};
@@ -56,6 +57,8 @@ const STORE: &str = "filesystem";
 static FILE_LOCKS: [Mutex<()>; 64] = [const { Mutex::new(()) }; 64];
 /// cachelib's own entry-count file; it is bookkeeping, never pruned as a session.
 const CACHELIB_COUNT_KEY: &str = "__wz_cache_count";
+/// The most a file read allocates before reading (16 MiB); a bigger file is read in steps.
+const PREALLOCATED_MAX: usize = 16 << 20;
 
 /// Sessions as files in one directory, readable and writable by Flask-Session (cachelib).
 ///
@@ -412,14 +415,42 @@ fn symlink_refused() -> io::Error {
 }
 
 fn read_file(path: &Path) -> Result<Option<Vec<u8>>, StoreError> {
+    // Sized from `fstat`, as `std::fs::read` does (`File::read_to_end` would also `lseek` on
+    // every call); a file longer than that (written in place meanwhile) is read to its end.
     let read = open_no_follow(path).and_then(|mut f| {
-        let mut bytes = Vec::new();
-        f.read_to_end(&mut bytes).map(|_| bytes)
+        // Allocated up front only up to a bound a session file has no reason to pass.
+        let len = f.metadata().map_or(0, |m| usize::try_from(m.len()).unwrap_or(usize::MAX)).min(PREALLOCATED_MAX);
+        let mut bytes = vec![0; len];
+        let mut filled = 0;
+        while filled < len {
+            match read_retrying(&mut f, &mut bytes[filled..])? {
+                0 => break, // shorter than it was: what is there is the file
+                n => filled += n,
+            }
+        }
+        bytes.truncate(filled);
+        let mut probe = [0u8; 1];
+        if filled == len && read_retrying(&mut f, &mut probe)? == 1 {
+            // Longer than it was, or than the bound: the rest, however long.
+            bytes.push(probe[0]);
+            f.read_to_end(&mut bytes)?;
+        }
+        Ok(bytes)
     });
     match read {
         Ok(bytes) => Ok(Some(bytes)),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(open_error(path, e)),
+    }
+}
+
+/// One `read`, again when a signal interrupted it.
+fn read_retrying(f: &mut File, buf: &mut [u8]) -> io::Result<usize> {
+    loop {
+        match f.read(buf) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            done => return done,
+        }
     }
 }
 
@@ -435,6 +466,21 @@ fn io_error(path: &Path, e: io::Error) -> StoreError {
     StoreError::backend(STORE, io::Error::new(e.kind(), format!("{}: {e}", path.display())))
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_is_read_whole_past_the_preallocated_bound() {
+        let dir = std::env::temp_dir().join(format!("session-read-file-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        for len in [0, 5, PREALLOCATED_MAX, PREALLOCATED_MAX + 3] {
+            let path = dir.join(format!("f{len}"));
+            let bytes: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+            fs::write(&path, &bytes).unwrap();
+            assert_eq!(read_file(&path).unwrap().as_deref(), Some(&bytes[..]), "{len} bytes");
+        }
+        assert_eq!(read_file(&dir.join("missing")).unwrap(), None);
+        fs::remove_dir_all(&dir).unwrap();
+    }
 }

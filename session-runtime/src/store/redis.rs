@@ -48,7 +48,7 @@ return 0";
 
 /// The SHA-1 `EVALSHA` names [`CAS_SCRIPT`] by.
 static CAS_SHA: LazyLock<String> =
-    LazyLock::new(|| Sha1::digest(CAS_SCRIPT.as_bytes()).iter().map(|b| format!("{b:02x}")).collect());
+    LazyLock::new(|| crate::hex::hex(&Sha1::digest(CAS_SCRIPT.as_bytes())));
 
 /// The Redis session store; cheap to clone (the connection is shared).
 #[derive(Clone)]

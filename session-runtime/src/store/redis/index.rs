@@ -23,7 +23,7 @@ if last[2] then redis.call('EXPIREAT', KEYS[1], last[2]) end
 return 1";
 
 static INDEX_SHA: LazyLock<String> =
-    LazyLock::new(|| Sha1::digest(INDEX_SCRIPT.as_bytes()).iter().map(|b| format!("{b:02x}")).collect());
+    LazyLock::new(|| crate::hex::hex(&Sha1::digest(INDEX_SCRIPT.as_bytes())));
 
 impl RedisStore {
     pub(super) async fn index_session(&self, owner: &Owner<'_>, key: &str, expiry: &Expiry) -> Result<(), StoreError> {
