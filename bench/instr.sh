@@ -29,7 +29,7 @@ port_open() { timeout 1 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"' _ "$1" 2>/dev/
 # measured load; dump; Ir / requests.
 one() {
     local name=$1 route=$2; shift 2
-    PORT=$PORT REDIS_URL="redis://127.0.0.1:$REDIS_PORT" \
+    PORT=$PORT REDIS_URL="redis://127.0.0.1:$REDIS_PORT" FS_DIR="$WORK/fs-$name" \
         valgrind --tool=callgrind --callgrind-out-file="$WORK/$name.out" "$@" >"$WORK/$name.log" 2>&1 &
     PID=$!
     local _; for _ in $(seq 300); do port_open "$PORT" && break; sleep 0.2; done
@@ -85,6 +85,9 @@ for route in incr read; do
     one actix_server "$route" "$BIN/actix_server"
     one actix_session "$route" "$BIN/actix_session"
 done
+# The filesystem's pure read (issue 16): its floor against ours with refresh throttling.
+one floor_fs read "$BIN/floor_fs"
+one server_fs_throttled read "$BIN/server" --store filesystem --refresh-interval 60
 one bare none "$BIN/bare"
 one server none "$BIN/server" --store redis
 one tower_sessions none "$BIN/tower_sessions"

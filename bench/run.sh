@@ -4,11 +4,10 @@
 # the filesystem pruning measurement. Prints one table; every ratio in it comes from this run.
 #
 #   usage: bench/run.sh [counts] [load] [instr] [memory] [scale] [micro] [prune]
-#          (default: counts load instr micro prune; `memory` and `scale` are new and not yet run
-#          end to end, see bench/README.md)
+#          (default: counts load instr micro prune)
 #   env:   DURATION=10 WARMUP=3 CONNS="32 256" THREADS=2 SESSIONS=256 ROUNDS=1
 #          ROUTES="incr read none" ONLY="server names" (load: a subset, e.g. ONLY="floor_redis_ro floor_fs floor_pg server_throttled")
-#          STORES="redis filesystem postgres" (also: memcached mongodb sqlite mysql, not yet run in `load`)
+#          STORES="redis filesystem postgres" (also: memcached mongodb sqlite mysql)
 #          MEMORY_STORES="redis" MEMORY_SESSIONS=1000000 SCALE="1000 1000000"
 #          OUT=bench/results (raw wrk output, the TSV and the rendered table go there)
 #
@@ -77,7 +76,7 @@ setup() {
     fi
     redis-cli -p "$REDIS_PORT" ping >/dev/null
     log "building (release, and the criterion benches, so no compiler runs during a measurement)"
-    if want counts; then
+    if want counts || want scale; then
         # The counting allocator's binaries, kept apart: the timed ones never count.
         (cd "$ROOT" && cargo build --release -q -p session-bench --bins --features count-alloc)
         mkdir -p "$WORK/alloc-bin"

@@ -59,7 +59,7 @@ serves() {
 # sends them round-robin, so /incr and /read always hit an existing session.
 session_lua() {
     local port=$1 name=$2 count=$3 dir=$4 urls=() _
-    if [ "$name" = bare ]; then
+    if [ "$name" = bare ] || [ "${name%_bare}" != "$name" ]; then
         for _ in $(seq "$count"); do echo "session=uE8VW5JpjcNUdBJq6_3IGjSR5921D4avEevMeqhgYP0"; done >"$dir/$name.cookies"
     else
         for _ in $(seq "$count"); do urls+=("http://127.0.0.1:$port/incr"); done

@@ -57,7 +57,7 @@ pub(crate) fn read<'h>(
 /// trimmed exactly as `cookie::Cookie::split_parse` does (pairs without `=` or with an empty
 /// name are skipped, the value is not percent-decoded), without building a `Cookie` for every
 /// pair: this runs on every request, and the crate's parser cost about 0.7 µs a header
-/// (bench/README.md).
+/// (bench/HISTORY.md).
 fn find_value<'h>(header: &'h str, name: &str) -> Option<&'h str> {
     header.split(';').find_map(|pair| {
         let (n, v) = pair.trim().split_once('=')?;
@@ -68,7 +68,7 @@ fn find_value<'h>(header: &'h str, name: &str) -> Option<&'h str> {
 /// The `Set-Cookie` values of one layer. Everything but the id and the `Expires` date is
 /// rendered once, when the layer is built: this runs on every request that reads a permanent
 /// session (as in Flask), and building a `cookie::Cookie` each time was most of its cost
-/// (callgrind, bench/README.md). The bytes are the cookie crate's own: the attributes are cut
+/// (callgrind, bench/HISTORY.md). The bytes are the cookie crate's own: the attributes are cut
 /// from its rendering of the same cookie with an empty value.
 #[derive(Debug, Clone)]
 pub(crate) struct CookieWriter {

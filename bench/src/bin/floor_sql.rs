@@ -50,6 +50,10 @@ macro_rules! floor {
             struct Setup;
             impl CustomizeConnection<$conn, diesel::r2d2::Error> for Setup {
                 fn on_acquire(&self, conn: &mut $conn) -> Result<(), diesel::r2d2::Error> {
+                    // An empty batch crashes libmariadb (a NULL result in `mysql_real_query`).
+                    if $setup.is_empty() {
+                        return Ok(());
+                    }
                     conn.batch_execute($setup).map_err(diesel::r2d2::Error::QueryError)
                 }
             }

@@ -13,12 +13,14 @@ use super::SessionHandle;
 /// `Expired` per session that a sweep deletes (`session_cleanup_n_requests`,
 /// [`spawn_cleanup`](crate::SessionLayer::spawn_cleanup),
 /// [`delete_expired`](crate::SessionLayer::delete_expired)), its owner read from the session's
-/// data (which costs a decode of each swept session, and only while someone subscribes). Not
-/// delivered: expiries on the server that nobody reads (Redis and memcached expire keys
-/// silently, MongoDB's TTL monitor deletes documents itself), Redis keyspace notifications (not subscribed to: they are per node, so
-/// a Cluster needs a subscriber on every primary, and they carry the key, not the owner), the
-/// filesystem store's pruning past `session_file_threshold` (an eviction, not an expiry), and
-/// whatever another process (a Flask app, another server of this app) does.
+/// data (which costs a decode of each swept session, and only while someone subscribes).
+///
+/// Not delivered: expiries on the server that nobody reads (Redis and memcached expire keys
+/// silently, MongoDB's TTL monitor deletes documents itself); Redis keyspace notifications (not
+/// subscribed to: they are per node, so a Cluster needs a subscriber on every primary, and they
+/// carry the key, not the owner); the filesystem store's pruning past `session_file_threshold`
+/// (an eviction, not an expiry); and whatever another process (a Flask app, another server of
+/// this app) does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SessionEvent {
