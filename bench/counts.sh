@@ -108,8 +108,7 @@ PY
 [ -n "${APPEND:-}" ] || : >"$OUT_TSV"
 for store in $STORES; do
     for route in incr read none; do
-        for name in $(servers_of "$store"); do
-            case " ${ONLY:-$name} " in *" $name "*) ;; *) continue ;; esac
+        for name in $(chosen_servers_of "$store"); do
             serves "$name" "$route" && one "$store" "$name" "$route"
         done
     done

@@ -81,8 +81,15 @@ pub(crate) fn lifetime(data: &SessionMap) -> Option<Duration> {
     field(data, LIFETIME).filter(|&secs| secs > 0).map(Duration::from_secs)
 }
 
-pub(crate) fn set_lifetime(data: &mut SessionMap, lifetime: Duration) {
-    set_field(data, LIFETIME, lifetime.as_secs().max(1));
+/// Records the session's own lifetime, in whole seconds, at least one; `false` when it already
+/// was that (nothing written).
+pub(crate) fn set_lifetime(data: &mut SessionMap, lifetime: Duration) -> bool {
+    let secs = lifetime.as_secs().max(1);
+    if field(data, LIFETIME) == Some(secs) {
+        return false;
+    }
+    set_field(data, LIFETIME, secs);
+    true
 }
 
 /// When this (old, renewed) entry stops working.

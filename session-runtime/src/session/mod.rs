@@ -241,8 +241,7 @@ impl Session {
     /// Stored with the session (in `_session_meta`), in whole seconds, at least one.
     pub async fn set_lifetime(&self, lifetime: Duration) -> Result<(), SessionError> {
         let mut st = self.writable_state().await?;
-        if meta::lifetime(&st.data) != Some(Duration::from_secs(lifetime.as_secs().max(1))) {
-            meta::set_lifetime(&mut st.data, lifetime);
+        if meta::set_lifetime(&mut st.data, lifetime) {
             st.record(|| Op::Set(META_KEY.into()));
         }
         Ok(())
