@@ -6,7 +6,9 @@
 #
 #   usage: bench/counts.sh OUT_TSV
 #   env:   BIN (binaries built with --features count-alloc), STORES, COUNT_SECONDS=5,
-#          COUNT_CONNS=8, LABEL (a tag for the rows, e.g. the scale), ONLY (server names, default all), and servers.sh's (REDIS_PORT, PG_URL, ...)
+#          COUNT_CONNS=8, LABEL (a tag for the rows, e.g. the scale), ONLY (server names, default all),
+#          FS_FILES (other sessions each filesystem server's directory holds first, default 0),
+#          and servers.sh's (REDIS_PORT, PG_URL, ...)
 # Called by run.sh (step `counts`); needs perf (apt-get install -y linux-perf) with access to
 # the syscalls tracepoints (root).
 #
@@ -64,6 +66,8 @@ allocs() {
 # one STORE NAME ROUTE: one server, fresh; appends one row.
 one() {
     local store=$1 name=$2 route=$3
+    rm -rf "$WORK/fs-$name"
+    if [ "$store" = filesystem ] && [ "${FS_FILES:-0}" -gt 0 ]; then fill_fs "$WORK/fs-$name" "$FS_FILES" "$name"; fi
     # shellcheck disable=SC2046  # the command is words on purpose
     env PORT="$PORT" $(server_env "$WORK" "$name") ALLOC_COUNT_FILE="$WORK/allocs" \
         $(server_cmd "$BIN" "$store" "$name") >"$WORK/$name.log" 2>&1 &

@@ -8,7 +8,7 @@
 #   env:   DURATION=10 WARMUP=3 CONNS="32 256" THREADS=2 SESSIONS=256 ROUNDS=1
 #          ROUTES="incr read none" ONLY="server names" (load: a subset, e.g. ONLY="floor_redis_ro floor_fs floor_pg server_throttled")
 #          STORES="redis filesystem postgres" (also: memcached mongodb sqlite mysql)
-#          MEMORY_STORES="redis" MEMORY_SESSIONS=1000000 SCALE="1000 1000000"
+#          MEMORY_STORES="redis" MEMORY_SESSIONS=1000000 SCALE="1000 1000000" FS_SCALE="100 100000"
 #          OUT=bench/results (raw wrk output, the TSV and the rendered table go there)
 #
 # Needs root the first time (apt for wrk; scripts/services.sh for Redis and PostgreSQL).
@@ -27,6 +27,7 @@ STORES=${STORES:-"redis filesystem postgres"}
 MEMORY_STORES=${MEMORY_STORES:-redis}
 MEMORY_SESSIONS=${MEMORY_SESSIONS:-1000000}
 SCALE=${SCALE:-"1000 1000000"}
+FS_SCALE=${FS_SCALE:-"100 100000"}
 OUT=${OUT:-$HERE/results}
 # A private Redis, so `INFO commandstats` counts only the benchmarked server's commands (the
 # shared one on 6379 also serves the test suite and other tools).
@@ -282,7 +283,7 @@ pg_tables() {
 }
 
 scale() {
-    log "scale: per-request counts with $SCALE stored sessions (Redis, PostgreSQL)"
+    log "scale: per-request counts with $SCALE stored sessions (Redis, PostgreSQL), $FS_SCALE files (filesystem)"
     : >"$OUT/scale.tsv"
     pg_tables
     local store size
@@ -293,6 +294,12 @@ scale() {
                 REDIS_PORT=$REDIS_PORT PG_URL=$PG_URL "$HERE/counts.sh" "$OUT/scale.tsv"
         done
         fill "$store" 0
+    done
+    # The filesystem at the threshold's default (500) never holds more than 500 files: ours runs
+    # unbounded here (`session_file_threshold = 0`), so every file stays and is counted.
+    for size in $FS_SCALE; do
+        BIN=$WORK/alloc-bin STORES=filesystem ONLY="floor_fs server" LABEL=$size FS_FILES=$size FS_THRESHOLD=0 APPEND=1 \
+            "$HERE/counts.sh" "$OUT/scale.tsv"
     done
     if [ "$(echo "$SCALE" | wc -w)" -gt 0 ]; then sweep >"$OUT/sweep.txt"; fi
 }

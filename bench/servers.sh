@@ -32,10 +32,11 @@ chosen_servers_of() {
     done
 }
 
-# server_cmd BIN STORE NAME: the command line of a server.
+# server_cmd BIN STORE NAME: the command line of a server (FS_THRESHOLD, when set, is our
+# filesystem server's `session_file_threshold`).
 server_cmd() {
     case $3 in
-        server) echo "$1/server --store $2" ;;
+        server) echo "$1/server --store $2${FS_THRESHOLD:+ --file-threshold $FS_THRESHOLD}" ;;
         server_throttled) echo "$1/server --store $2 --refresh-interval 60" ;;
         server_owned) echo "$1/server --store $2 --user-key" ;;
         floor_redis_ro) echo "$1/floor_redis --read-only" ;;
@@ -84,6 +85,26 @@ function request()
 end
 LUA
     } >"$dir/$name.lua"
+}
+
+# fill_fs DIR COUNT NAME: COUNT other live sessions (an hour left) in a filesystem server's
+# directory, written as that server writes them: for ours, cachelib's file (a 4-byte expiry,
+# then a pickle) named by the SHA-256 of the key; for floor_fs, msgpack named by the id.
+fill_fs() {
+    python3 - "$1" "$2" "$3" <<'PY'
+import hashlib, os, pickle, struct, sys, time
+d, n, name = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+os.makedirs(d, exist_ok=True)
+expiry = struct.pack("<I", int(time.time()) + 3600)
+body = pickle.dumps({"_permanent": True, "n": 1}, protocol=4)
+for i in range(n):
+    if name == "floor_fs":
+        path, data = f"fill{i:08d}", b"\x82\xaa_permanent\xc3\xa1n\x01"
+    else:
+        path, data = hashlib.sha256(f"session:fill{i:08d}".encode()).hexdigest(), expiry + body
+    with open(os.path.join(d, path), "wb") as f:
+        f.write(data)
+PY
 }
 
 # server_env DIR NAME: where each store is, as NAME=value words for `env` (PORT is the caller's).

@@ -23,19 +23,18 @@ pub(crate) struct RequestCookie {
 /// framework's header type can hand them over). A cookie that is too long, badly signed or
 /// badly shaped is logged and treated as absent: never an error, never adopted.
 pub(crate) fn read<'h>(
-    cookie_headers: impl Iterator<Item = &'h [u8]>,
+    mut cookie_headers: impl Iterator<Item = &'h [u8]>,
     settings: &Settings,
     signer: Option<&Signer>,
 ) -> RequestCookie {
     let name = settings.session_cookie_name.as_str();
-    let value = cookie_headers.filter_map(|h| std::str::from_utf8(h).ok()).find_map(|h| find_value(h, name));
-    let Some(raw) = value else {
+    let Some(raw) = cookie_headers.find_map(|h| find_value(h, name)) else {
         return RequestCookie { id: None };
     };
     let id = if raw.len() > MAX_VALUE_LEN {
         tracing::warn!(len = raw.len(), "possibly suspicious activity: oversized session cookie");
         None
-    } else {
+    } else if let Ok(raw) = std::str::from_utf8(raw) {
         let sid = match signer {
             Some(signer) => signer.unsign(raw).or_else(|| {
                 tracing::warn!("possibly suspicious activity: session cookie signature is invalid");
@@ -49,20 +48,42 @@ pub(crate) fn read<'h>(
                 None
             })
         })
+    } else {
+        tracing::warn!("possibly suspicious activity: session cookie is not UTF-8");
+        None
     };
     RequestCookie { id }
 }
 
 /// The value of the first `name=value` pair named `name` in one `Cookie` header, split and
-/// trimmed exactly as `cookie::Cookie::split_parse` does (pairs without `=` or with an empty
-/// name are skipped, the value is not percent-decoded), without building a `Cookie` for every
-/// pair: this runs on every request, and the crate's parser cost about 0.7 µs a header
-/// (bench/HISTORY.md).
-fn find_value<'h>(header: &'h str, name: &str) -> Option<&'h str> {
-    header.split(';').find_map(|pair| {
-        let (n, v) = pair.trim().split_once('=')?;
-        (!n.trim().is_empty() && n.trim() == name).then(|| v.trim())
+/// trimmed exactly as `cookie::Cookie::split_parse` does on a UTF-8 header (pairs without `=`
+/// or with an empty name are skipped, the value is not percent-decoded), without building a
+/// `Cookie` for every pair: this runs on every request, and the crate's parser cost about 0.7 µs
+/// a header (bench/HISTORY.md). It scans bytes, so one other cookie's non-UTF-8 bytes (a header
+/// may carry obs-text) do not hide the session cookie; werkzeug, reading headers as latin-1,
+/// finds it too.
+fn find_value<'h>(header: &'h [u8], name: &str) -> Option<&'h [u8]> {
+    header.split(|&b| b == b';').find_map(|pair| {
+        let eq = pair.iter().position(|&b| b == b'=')?;
+        let n = trim(&pair[..eq]);
+        (!n.is_empty() && n == name.as_bytes()).then(|| trim(&pair[eq + 1..]))
     })
+}
+
+/// `str::trim` on bytes: ASCII whitespace by byte, and `str::trim` itself when a non-ASCII byte
+/// is left at either end (Unicode whitespace such as U+00A0 is trimmed too).
+fn trim(s: &[u8]) -> &[u8] {
+    // char::is_whitespace's ASCII members (u8::is_ascii_whitespace lacks U+000B).
+    let ws = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r');
+    let start = s.iter().position(|b| !ws(b)).unwrap_or(s.len());
+    let end = s.iter().rposition(|b| !ws(b)).map_or(start, |i| i + 1);
+    let s = &s[start..end];
+    match (s.first(), s.last()) {
+        (Some(first), Some(last)) if !first.is_ascii() || !last.is_ascii() => {
+            std::str::from_utf8(s).map_or(s, |text| text.trim().as_bytes())
+        }
+        _ => s,
+    }
 }
 
 /// The `Set-Cookie` values of one layer. Everything but the id and the `Expires` date is
@@ -229,14 +250,26 @@ mod tests {
             "  ;  ;",
             "sessionx=1; xsession=2",
             "a=b;\tsession=\tspaced\t",
+            "a=b;\x0Bsession=vt\x0C",
+            "\u{a0}session=\u{2003}nbsp\u{a0}; session=later",
+            "session\u{a0}=x\u{e9}; s\u{e9}ssion=y",
+            "a=\u{e9}t\u{e9}; session=after",
         ];
         for h in headers {
             let by_crate = cookie::Cookie::split_parse(h)
                 .filter_map(Result::ok)
                 .find(|c| c.name() == "session")
                 .map(|c| c.value().to_owned());
-            assert_eq!(find_value(h, "session").map(str::to_owned), by_crate, "{h:?}");
+            let ours = find_value(h.as_bytes(), "session").map(|v| std::str::from_utf8(v).unwrap().to_owned());
+            assert_eq!(ours, by_crate, "{h:?}");
         }
+    }
+
+    #[test]
+    fn other_cookies_bytes_do_not_hide_the_session() {
+        let s = Settings::default();
+        let header = [&b"lang=\xe9t\xe9; session="[..], SID.as_bytes()].concat();
+        assert_eq!(read(std::iter::once(&header[..]), &s, None).id.unwrap().as_str(), SID);
     }
 
     #[test]

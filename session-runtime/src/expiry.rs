@@ -65,12 +65,13 @@ impl Deadline {
     /// cookies differ.
     pub(crate) fn for_request(settings: &Settings, data: &SessionMap, now: SystemTime) -> Self {
         let idle = meta::lifetime(data).unwrap_or(settings.permanent_session_lifetime);
-        let mut at = now + idle;
-        if let Some(end) = hard_end(settings, data) {
-            at = at.min(end);
-        }
-        let ttl = at.duration_since(now).unwrap_or(Duration::ZERO);
-        Deadline { store: Expiry { at, ttl } }
+        let idle_end = now + idle;
+        // Uncapped, the TTL is the idle lifetime itself: no clock arithmetic on every request.
+        let store = match hard_end(settings, data) {
+            Some(end) if end < idle_end => Expiry { at: end, ttl: end.duration_since(now).unwrap_or(Duration::ZERO) },
+            _ => Expiry { at: idle_end, ttl: idle },
+        };
+        Deadline { store }
     }
 
     /// The expiry every store operation of this request sends.

@@ -1,6 +1,7 @@
 //! session-runtime's layer over any of the benchmarked stores.
 //!
-//! `server --store redis|filesystem|postgres|memcached|mongodb|sqlite|mysql [--refresh-interval SECS] [--user-key]`,
+//! `server --store redis|filesystem|postgres|memcached|mongodb|sqlite|mysql [--refresh-interval SECS] [--user-key]`
+//! `[--file-threshold N]`,
 //! on `127.0.0.1:$PORT`. Settings are the defaults (msgpack, 31-day permanent sessions, refresh
 //! on each request) but for where each store is: `REDIS_URL`, `FS_DIR`, `PG_URL`,
 //! `MEMCACHED_URL`, `MONGODB_URL`, `SQLITE_PATH`, `MYSQL_URL`; `--refresh-interval` turns refresh
@@ -8,6 +9,8 @@
 //! `--user-key` sets `session_user_key = "_user_id"` (SQL: in the table `bench_owned_sessions`,
 //! which has the indexed `user_id` column) and makes `/incr` log each new session in as one of
 //! 32 users, so every save and refresh also keeps the user index: what the index costs.
+//! `--file-threshold` sets `session_file_threshold` (0: unbounded), so the scale step can hold
+//! 100,000 session files, which the default 500 prunes away.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -65,6 +68,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     };
     settings.session_refresh_interval = refresh_interval;
+    if let Some(n) = arg("--file-threshold") {
+        settings.session_file_threshold = n.parse().map_err(|_| format!("--file-threshold takes a file count, not {n:?}"))?;
+    }
     let owned = args.iter().any(|a| a == "--user-key");
     if owned {
         settings.session_user_key = Some(USER_KEY.into());

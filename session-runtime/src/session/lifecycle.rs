@@ -1,6 +1,7 @@
 //! The session's lifecycle: opening it (load, expiry, renewal) and saving it by Flask-Session
 //! 0.8's rules (create, save, refresh, delete), with the user index told of each change.
 
+use std::sync::atomic::Ordering;
 use std::time::SystemTime;
 
 use http::StatusCode;
@@ -79,7 +80,10 @@ impl Session {
 
     /// Saves the session as Flask-Session 0.8 does, after the handler answered with `status`.
     pub(crate) async fn finish(&self, status: StatusCode) -> Result<Finished, StoreError> {
-        let mut st = self.inner.state.lock().await;
+        if !self.inner.opened.load(Ordering::Acquire) {
+            return Ok(Finished::default());
+        }
+        let mut st = self.inner.lock_state().await;
         let Some(now) = st.loaded_at else {
             return Ok(Finished::default());
         };
@@ -129,21 +133,27 @@ impl Session {
         // A loaded session is only ever rewritten in place: when its entry is gone, destroyed
         // by a concurrent request (a logout) or expired, it stays gone and no cookie goes out.
         let mut created = false;
-        let still_there = match (&st.id, st.modified) {
+        // The store key is built once, in the arm that writes: the last arm writes nothing.
+        let (still_there, key) = match (&st.id, st.modified) {
             (Some(id), true) if settings.session_merge_on_save && !st.ops.is_empty() => {
-                crate::merge::merge_save(shared, &shared.key(id), st, expiry).await?
+                let key = shared.key(id);
+                (crate::merge::merge_save(shared, &key, st, expiry).await?, key)
             }
-            (Some(id), true) => shared.store.save(&shared.key(id), &st.data, expiry).await?,
+            (Some(id), true) => {
+                let key = shared.key(id);
+                (shared.store.save(&key, &st.data, expiry).await?, key)
+            }
             (None, _) => {
-                st.id = Some(create(shared, &st.data, expiry).await?);
+                let (id, key) = create(shared, &st.data, expiry).await?;
+                st.id = Some(id);
                 created = true;
-                true
+                (true, key)
             }
             (Some(id), false)
                 if settings.session_refresh_each_request && !retired && deadline.needs_refresh(settings, st.stored_expiry) =>
             {
-                st.refreshed || {
-                    let key = shared.key(id);
+                let key = shared.key(id);
+                let there = st.refreshed || {
                     if settings.session_refresh_interval.is_some() && st.expiry_unreported {
                         // Throttled on a store that cannot tell the expiry: record it in the session.
                         meta::set_refreshed(&mut st.data, now);
@@ -155,7 +165,8 @@ impl Session {
                             Touched::Unsupported => shared.store.save(&key, &st.data, expiry).await?,
                         }
                     }
-                }
+                };
+                (there, key)
             }
             (Some(_), false) => return Ok(out),
         };
@@ -168,7 +179,6 @@ impl Session {
         if let Some(old) = &renewed_from {
             retire(shared, old, &st.data, now).await?;
         }
-        let key = shared.key(st.id.as_ref().expect("an id was assigned above"));
         let renewed_from = renewed_from.map(|old| shared.key(&old));
         let stored = accounts::Now::Stored { key: &key, data: &st.data, expiry, created };
         let transition = accounts::Transition {
@@ -209,11 +219,13 @@ async fn retire(shared: &Shared, old: &SessionId, data: &SessionMap, now: System
 }
 
 /// Stores a new session under a fresh id, drawing again on the (astronomically rare) collision.
-async fn create(shared: &Shared, data: &SessionMap, expiry: &Expiry) -> Result<SessionId, StoreError> {
+/// Returns the id and its store key.
+async fn create(shared: &Shared, data: &SessionMap, expiry: &Expiry) -> Result<(SessionId, String), StoreError> {
     for _ in 0..CREATE_ATTEMPTS {
         let id = SessionId::generate(shared.settings.session_id_length);
-        if shared.store.create(&shared.key(&id), data, expiry).await? {
-            return Ok(id);
+        let key = shared.key(&id);
+        if shared.store.create(&key, data, expiry).await? {
+            return Ok((id, key));
         }
         tracing::warn!("session id collision; drawing another id");
     }

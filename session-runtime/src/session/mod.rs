@@ -4,6 +4,7 @@
 mod lifecycle;
 
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -80,6 +81,9 @@ pub struct Session {
 struct Inner {
     shared: Arc<Shared>,
     cookie_id: Option<SessionId>,
+    /// Set before the first lock that may load: a request whose handler never opened the
+    /// session ends without taking the lock.
+    opened: AtomicBool,
     state: Mutex<State>,
 }
 
@@ -164,7 +168,7 @@ pub(crate) struct Finished {
 impl Session {
     pub(crate) fn new(shared: Arc<Shared>, cookie_id: Option<SessionId>) -> Self {
         let state = State { merging: shared.settings.session_merge_on_save, ..State::default() };
-        Session { inner: Arc::new(Inner { shared, cookie_id, state: Mutex::new(state) }) }
+        Session { inner: Arc::new(Inner { shared, cookie_id, opened: AtomicBool::new(false), state: Mutex::new(state) }) }
     }
 
     /// The value under `key` as a `T`; `None` when the key is absent.
@@ -336,11 +340,23 @@ impl Session {
     }
 
     async fn state(&self) -> Result<MutexGuard<'_, State>, SessionError> {
-        let mut st = self.inner.state.lock().await;
+        self.inner.opened.store(true, Ordering::Release);
+        let mut st = self.inner.lock_state().await;
         if st.loaded_at.is_none() {
             self.load(&mut st).await?;
         }
         Ok(st)
+    }
+}
+
+impl Inner {
+    /// The state's lock, taken without the `Acquire` future when nobody holds it (every lock
+    /// but a handler's concurrent ones): this runs twice on every request that reads.
+    async fn lock_state(&self) -> MutexGuard<'_, State> {
+        match self.state.try_lock() {
+            Ok(st) => st,
+            Err(_) => self.state.lock().await,
+        }
     }
 }
 

@@ -20,8 +20,11 @@ pub(crate) struct Statements {
     /// binds: data, expiry, [updated_at], extras..., key, old data, now. Rewrites a live row
     /// only while it still holds the old data: the compare-and-set of `session_merge_on_save`.
     pub(crate) update_if_unchanged: String,
-    /// binds: expiry, [updated_at], key, now. PostgreSQL and SQLite: moves a live row's
-    /// expiry and returns it in one round trip; MySQL has no `UPDATE … RETURNING`.
+    /// binds: expiry, [updated_at], key, now. PostgreSQL only: moves a live row's expiry and
+    /// returns it in one round trip. MySQL has no `UPDATE … RETURNING`; SQLite has it, but with
+    /// its one writer a load that writes made `/incr` two writes (this refresh, then the save)
+    /// at 0.56× the floor's req/s; refreshed at the end, every request is one write
+    /// (bench/README.md, "The hot path, second pass").
     pub(crate) refresh_returning: Option<String>,
     /// binds: key
     pub(crate) delete: String,
@@ -81,7 +84,7 @@ impl Statements {
             Some(u) => format!("{expiry} = {}, {u} = {}", p(1), p(2)),
             None => format!("{expiry} = {}", p(1)),
         };
-        let refresh_returning = (backend != Backend::Mysql).then(|| {
+        let refresh_returning = (backend == Backend::Postgres).then(|| {
             format!(
                 "UPDATE {table} SET {set} WHERE {sid} = {} AND ({expiry} IS NULL OR {expiry} > {}) \
                  RETURNING {sid} AS session_id, {data} AS data, {expiry} AS expiry",
