@@ -228,8 +228,9 @@ pub async fn creates_default_table_once(url: &str) {
     raw.drop_table(table).await;
 }
 
-/// PostgreSQL and SQLite refresh the expiry inside the load (`UPDATE … RETURNING`); MySQL
-/// leaves it to a separate touch. An expired row is never revived by a refreshing load.
+/// PostgreSQL refreshes the expiry inside the load (`UPDATE … RETURNING`); MySQL and SQLite
+/// leave it to the save or touch at the end of the request (on SQLite's one writer, a load that
+/// writes made `/incr` two writes). An expired row is never revived by a refreshing load.
 pub async fn load_with_refresh(url: &str) {
     let table = "t_load_refresh";
     let (store, raw) = fresh(url, table).await;
@@ -238,11 +239,12 @@ pub async fn load_with_refresh(url: &str) {
     let loaded = store.load("session:r", Some(&e)).await.unwrap().unwrap();
     assert_eq!(loaded.data, alice());
     let row = raw.row(table, "session:r").await.unwrap();
-    if raw.is_mysql() {
-        assert!(!loaded.refreshed);
-    } else {
+    if url.starts_with("postgres") {
         assert!(loaded.refreshed);
         assert_eq!(row.expiry, Some(naive(e.at())), "expiry moved by the load");
+    } else {
+        assert!(!loaded.refreshed);
+        assert_ne!(row.expiry, Some(naive(e.at())), "the load wrote nothing");
     }
     raw.expire(table, "session:r").await;
     let expired = store.load("session:r", Some(&e)).await.unwrap().expect("reported as it is");
